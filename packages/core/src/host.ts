@@ -1,0 +1,38 @@
+import type { SourceLocation } from './errors.js';
+
+/**
+ * Everything a stage may ask of the CI runner it runs in. The core sees only this; each runner
+ * (GitHub Actions, Azure Pipelines, a terminal) is one small adapter.
+ */
+export interface Logger {
+  info(message: string): void;
+  debug(message: string): void;
+  /** A warning, shown as an annotation at `location` where the runner supports it. */
+  warning(message: string, location?: SourceLocation): void;
+  /** An error annotation; it does not by itself fail the stage. */
+  error(message: string, location?: SourceLocation): void;
+  /** A collapsible group of log lines around `fn`. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export type HostKind = 'github' | 'azure-pipelines' | 'cli';
+
+export interface Host {
+  readonly kind: HostKind;
+  readonly log: Logger;
+  /** The raw value of an input as the runner delivers it; undefined or '' when not given. */
+  getInput(name: string): string | undefined;
+  /** Outputs are strings on every runner; structured values arrive here already as JSON. */
+  setOutput(name: string, value: string): void;
+  /** Append markdown to the run's summary page (GITHUB_STEP_SUMMARY, ADO uploadSummary, a file). */
+  appendSummary(markdown: string): Promise<void>;
+  /** Hide a secret value from every later log line. Call before the value is first used. */
+  setSecret(value: string): void;
+  /** An OIDC token for `audience`, where the runner issues one (GitHub Actions). */
+  getIdToken?(audience: string): Promise<string>;
+  /** Working directory relative paths resolve against. */
+  readonly workingDirectory: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Cancelled when the runner cancels the job (SIGINT/SIGTERM). */
+  readonly signal: AbortSignal;
+}

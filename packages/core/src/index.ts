@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './host.js';
+export * from './spec.js';
+export * from './inputs.js';
+export * from './run-stage.js';
