@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task.js';
+import {
+  azurePipelinesInputName,
+  cancellationOnSignals,
+  runStage,
+  type Host,
+  type Logger,
+  type SourceLocation,
+  type StageSpec,
+} from '@llmops/core';
+
+function logIssue(type: tl.IssueType, message: string, location?: SourceLocation): void {
+  tl.logIssue(type, message, location?.file, location?.line, location?.column);
+}
+
+const logger: Logger = {
+  info: (message) => console.log(message),
+  debug: (message) => tl.debug(message),
+  warning: (message, location) => logIssue(tl.IssueType.Warning, message, location),
+  error: (message, location) => logIssue(tl.IssueType.Error, message, location),
+  async group(title, fn) {
+    console.log(`##[group]${title}`);
+    try {
+      return await fn();
+    } finally {
+      console.log('##[endgroup]');
+    }
+  },
+};
+
+export class AzurePipelinesHost implements Host {
+  readonly kind = 'azure-pipelines' as const;
+  readonly log = logger;
+  readonly workingDirectory = process.cwd();
+  readonly env = process.env;
+  readonly signal = cancellationOnSignals();
+  private summaryCount = 0;
+
+  getInput(name: string): string | undefined {
+    return tl.getInput(azurePipelinesInputName(name), false);
+  }
+
+  /** Output variables follow the input naming: `endpoint-url` is `$(step.endpointUrl)`. */
+  setOutput(name: string, value: string): void {
+    tl.setVariable(azurePipelinesInputName(name), value, false, true);
+  }
+
+  async appendSummary(markdown: string): Promise<void> {
+    // Each upload becomes a section of the build's Extensions tab; the agent reads the file
+    // when it handles the command, so every section gets a file of its own.
+    const folder = tl.getVariable('Agent.TempDirectory') ?? os.tmpdir();
+    const file = path.join(folder, `llmops-summary-${process.pid}-${++this.summaryCount}.md`);
+    await fs.promises.writeFile(file, markdown);
+    tl.uploadSummary(file);
+  }
+
+  setSecret(value: string): void {
+    tl.setSecret(value);
+  }
+}
+
+/** The whole body of a task's entry: run the stage, report the task result. */
+export async function runTask(stage: StageSpec<any, any>): Promise<void> {
+  const exitCode = await runStage(stage, new AzurePipelinesHost());
+  // The error itself was already logged as an issue (with file and line); an empty message
+  // here keeps it from being logged twice.
+  if (exitCode === 0) tl.setResult(tl.TaskResult.Succeeded, '');
+  else tl.setResult(tl.TaskResult.Failed, '');
+  process.exitCode = exitCode;
+}

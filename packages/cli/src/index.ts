@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { CliHost } from './cli-host.js';

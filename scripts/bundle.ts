@@ -1,0 +1,74 @@
+/**
+ * The bundles that are committed: one per action (ESM, as @actions/core 3 is ESM-only), one per
+ * Azure DevOps task (CommonJS, self-contained: a task folder ships without node_modules), and
+ * the CLI. esbuild output is deterministic for the same sources and lockfile, which is what the
+ * drift test relies on.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { stages } from '@llmops/core/stages/index';
+import { taskFolder } from './generate.js';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..');
+
+export interface BundleTarget {
+  /** Entry file, relative to the repo root. */
+  entry: string;
+  /** Output folder, relative to the repo root; the bundle is <outDir>/<outName>. */
+  outDir: string;
+  outName: string;
+  format: 'esm' | 'cjs';
+  banner?: string;
+}
+
+// ESM bundles still contain CommonJS dependencies that call require() for Node built-ins.
+const esmRequireShim = "import { createRequire as __llmopsCreateRequire } from 'node:module';\nconst require = __llmopsCreateRequire(import.meta.url);";
+
+export function bundleTargets(): BundleTarget[] {
+  const targets: BundleTarget[] = [];
+  for (const stage of stages) {
+    targets.push({ entry: `actions/${stage.name}/main.ts`, outDir: `actions/${stage.name}/dist`, outName: 'index.js', format: 'esm' });
+    targets.push({ entry: `${taskFolder(stage)}/main.ts`, outDir: `${taskFolder(stage)}/dist`, outName: 'index.js', format: 'cjs' });
+  }
+  targets.push({
+    entry: 'packages/cli/src/entry.ts',
+    outDir: 'packages/cli/dist',
+    outName: 'llmops.js',
+    format: 'esm',
+    banner: '#!/usr/bin/env node',
+  });
+  return targets;
+}
+
+/** Builds every bundle under `outRoot` (the repo root, or a temp dir for the drift test). */
+export async function buildBundles(outRoot: string): Promise<string[]> {
+  const written: string[] = [];
+  await Promise.all(
+    bundleTargets().map(async (target) => {
+      const outDir = path.join(outRoot, target.outDir);
+      const options: BuildOptions = {
+        absWorkingDir: repoRoot,
+        entryPoints: [path.join(repoRoot, target.entry)],
+        outfile: path.join(outDir, target.outName),
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: target.format,
+        minify: true,
+        keepNames: true,
+        legalComments: 'eof',
+        logLevel: 'warning',
+        banner: { js: [target.banner, target.format === 'esm' ? esmRequireShim : undefined].filter(Boolean).join('\n') },
+      };
+      await build(options);
+      // A package.json beside the bundle pins its module type, whatever folder holds it.
+      await fs.writeFile(
+        path.join(outDir, 'package.json'),
+        `${JSON.stringify({ type: target.format === 'esm' ? 'module' : 'commonjs' })}\n`,
+      );
+      written.push(path.join(target.outDir, target.outName), path.join(target.outDir, 'package.json'));
+    }),
+  );
+  return written.sort();
+}
