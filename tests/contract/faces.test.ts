@@ -38,6 +38,12 @@ describe('experiment --dry-run through every face', () => {
     });
     expect(parsed(azure.outputs)).toEqual(parsed(github.outputs));
     expect(parsed(cli.outputs)).toEqual(parsed(github.outputs));
+
+    // The same step summary reaches each runner's summary page.
+    expect(github.summary).toContain('### llmops experiment: plan for `contract` (env `pr`)');
+    expect(github.summary).toContain('normalize=variant_1, classify=variant_0');
+    expect(azure.summary.trim()).toBe(github.summary.trim());
+    expect(cli.summary.trim()).toBe(github.summary.trim());
   });
 });
 

@@ -5,3 +5,4 @@ export * from './inputs.js';
 export * from './run-stage.js';
 export * from './cancellation.js';
 export * from './suggest.js';
+export * from './markdown.js';
