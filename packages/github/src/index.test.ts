@@ -40,6 +40,8 @@ describe('GitHubHost.getIdToken', () => {
   it('fails clearly when the workflow lacks id-token: write', async () => {
     delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL;
     delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-    await expect(new GitHubHost().getIdToken('api://AzureADTokenExchange')).rejects.toThrow(/ACTIONS_ID_TOKEN_REQUEST/);
+    await expect(new GitHubHost().getIdToken('api://AzureADTokenExchange')).rejects.toThrow(
+      'GitHub OIDC is not available to this job: add `permissions: id-token: write` to the workflow or job',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import {
+  ConfigurationError,
   cancellationOnSignals,
   runStage,
   type Host,
@@ -50,7 +51,13 @@ export class GitHubHost implements Host {
     core.setSecret(value);
   }
 
-  getIdToken(audience: string): Promise<string> {
+  async getIdToken(audience: string): Promise<string> {
+    // The runner only offers a token to jobs granted it; say how, rather than core's env var name.
+    if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+      throw new ConfigurationError(
+        'GitHub OIDC is not available to this job: add `permissions: id-token: write` to the workflow or job',
+      );
+    }
     return core.getIDToken(audience);
   }
 }
