@@ -75,3 +75,20 @@ describe('main', () => {
     expect(stderr).toBe("error: flag '--traffic-percentage' needs a value\n");
   });
 });
+
+describe('llmops hash', () => {
+  it('prints the content hash and file list of a folder as JSON', async () => {
+    const { exitCode, stdout } = await runMain(['hash', 'tests/fixtures/contract/flows/evaluation', '--json']);
+    expect(exitCode).toBe(0);
+    const result = JSON.parse(stdout) as { hash: string; files: string[] };
+    expect(result.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(result.files).toEqual(['accuracy.py', 'flow.dag.yaml', 'grade.py']);
+  });
+
+  it('names a missing path in one line', async () => {
+    const { exitCode, stderr } = await runMain(['hash', 'no/such/folder']);
+    expect(exitCode).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('no/such/folder');
+  });
+});

@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ConfigurationError,
   ExitCode,
   cliEnvName,
+  reportError,
   didYouMean,
   runStage,
   type InputSpec,
@@ -31,6 +33,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.stdout.write(`${process.env.LLMOPS_VERSION ?? 'dev'}\n`);
     return ExitCode.Success;
   }
+  if (command === 'hash') return hashPath(rest, io);
   const stage = stages.find((candidate) => candidate.name === command);
   if (!stage) {
     const names = stages.map((candidate) => candidate.name);
@@ -140,5 +143,24 @@ function parseJsonOutput(value: string): unknown {
   } catch {
     // A JSON-capable output that holds a plain string (e.g. a manifest path).
     return value;
+  }
+}
+
+/** `llmops hash <path> [--json]`: the content hash register-if-changed compares (docs/content-hash.md). */
+async function hashPath(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  const paths = args.filter((arg) => arg !== '--json');
+  const host = new CliHost(new Map(), io.env, io.stderr);
+  if (paths.length !== 1 || paths[0]!.startsWith('-')) {
+    io.stderr.write('error: usage: llmops hash <path> [--json]\n');
+    return ExitCode.UserError;
+  }
+  try {
+    const { hashCommand } = await import('@llmops/core/hash/index');
+    const result = await hashCommand(path.resolve(host.workingDirectory, paths[0]!));
+    io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${result.hash}  ${paths[0]}\n`);
+    return ExitCode.Success;
+  } catch (error) {
+    return reportError(error, host);
   }
 }
