@@ -23,7 +23,19 @@ export interface ResolvedFlow {
   nodeVariants: Record<string, NodeVariants>;
   /** flex class flows: init values (from init.json), secrets not yet filled in. */
   init?: Record<string, unknown>;
+  /** flex class flows: the init.json the init values came from, when there is one. */
+  initFile?: string;
+  /**
+   * flex flows: how function vs class was decided without importing Python. `python-source`:
+   * the entry module defines `class Name` / `def Name` at top level; `init-config`: the module
+   * is not there but the flow declares init values (only classes take them); `naming`: neither,
+   * so PEP 8 naming decided (CapWords is a class).
+   */
+  kindEvidence?: 'python-source' | 'init-config' | 'naming';
 }
+
+/** A run's data: a local file (absolute path) or a remote asset kept as written (azureml:name:version). */
+export type DataSource = { kind: 'local'; path: string } | { kind: 'remote'; uri: string };
 
 export type VariantSelection = 'defaults' | 'all' | 'all-combinations' | string;
 
@@ -32,7 +44,9 @@ export interface PlannedRun {
   id: string;
   flow: ResolvedFlow;
   dataset: string;
+  /** The local data file's absolute path, or the remote URI. */
   data: string;
+  dataSource: DataSource;
   /** The variant of EVERY node that has variants. */
   variants: Record<string, string>;
   /** promptflow column mapping: input -> ${data.col} */
@@ -43,9 +57,10 @@ export interface PlannedEvaluation {
   id: string;
   evaluator: string;
   flow: ResolvedFlow;
-  /** The evaluator dataset's name and data file. */
+  /** The evaluator dataset's name and data file (absolute path or remote URI). */
   dataset: string;
   data: string;
+  dataSource: DataSource;
   /** PlannedRun.id of the experiment run this evaluates. */
   run: string;
   /** input -> ${data.col} | ${run.outputs.x} | ${target.output} */
@@ -55,6 +70,8 @@ export interface PlannedEvaluation {
 export interface Plan {
   experiment: string;
   env?: string;
+  /** The experiment.yaml folder: relative paths in JSON output are relative to it. */
+  baseDir?: string;
   runs: PlannedRun[];
   evaluations: PlannedEvaluation[];
 }

@@ -1,0 +1,1 @@
+export { resolveFlow, findTopLevelDefinition, type FlowReference } from './detect.js';
