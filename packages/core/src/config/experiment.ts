@@ -243,7 +243,8 @@ function applyOverlay(
 async function resolveExperimentFlow(source: YamlSource, baseDir: string, flow: string, written: boolean): Promise<ResolvedFlow> {
   // When `flow` is not written it defaults to the experiment name; point at `name` then.
   const location = source.locate([written ? 'flow' : 'name']);
-  return resolveFlow(await flowPathWithFallback(baseDir, flow), { location, field: 'flow' });
+  const hint = written ? '' : ` (flow defaults to the experiment name)`;
+  return resolveFlow(await flowPathWithFallback(baseDir, flow), { location, field: 'flow', hint });
 }
 
 /** `<base>/<flow>`, or `<base>/flows/<flow>` when only that exists. */
@@ -346,6 +347,7 @@ async function validateEvaluators(
     const flow = await resolveFlow(await flowPathWithFallback(baseDir, evaluator.flow ?? evaluator.name), {
       location: source.locate(flowField),
       field: formatFieldPath([...at, 'flow']),
+      hint: evaluator.flow === undefined ? ' (flow defaults to the evaluator name)' : '',
     });
     evaluators.push({ name: evaluator.name, flow, datasets, location: source.locate(at) });
   }

@@ -92,19 +92,18 @@ function earliestError(source: YamlSource, problems: LocatedProblem[]): Configur
 function describeIssue(issue: z.core.$ZodIssue, root: unknown, basePath: FieldPath): LocatedProblem {
   const relativePath = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
   const fieldPath = [...basePath, ...relativePath];
+  const actual = valueAt(root, relativePath);
+  const isMissingKey =
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union') &&
+    actual === undefined &&
+    relativePath.length > 0 &&
+    isPlainObject(valueAt(root, relativePath.slice(0, -1)));
+  if (isMissingKey) {
+    const key = relativePath[relativePath.length - 1]!;
+    return { fieldPath: fieldPath.slice(0, -1), problem: `missing required key '${String(key)}'`, target: 'value', missingKey: true };
+  }
   switch (issue.code) {
     case 'invalid_type': {
-      const actual = valueAt(root, relativePath);
-      const parentIsMapping = isPlainObject(valueAt(root, relativePath.slice(0, -1)));
-      if (actual === undefined && parentIsMapping && relativePath.length > 0) {
-        const key = relativePath[relativePath.length - 1]!;
-        return {
-          fieldPath: fieldPath.slice(0, -1),
-          problem: `missing required key '${String(key)}'`,
-          target: 'value',
-          missingKey: true,
-        };
-      }
       return { fieldPath, problem: `expected ${describeExpected(issue.expected)}, found ${describeValue(actual)}`, target: 'value' };
     }
     case 'invalid_union': {
@@ -112,7 +111,6 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, basePath: FieldPa
       for (const branch of issue.errors) {
         for (const inner of branch) if (inner.code === 'invalid_type') expected.add(describeExpected(inner.expected));
       }
-      const actual = valueAt(root, relativePath);
       const wanted = expected.size > 0 ? [...expected].join(' or ') : 'a different value';
       return { fieldPath, problem: `expected ${wanted}, found ${describeValue(actual)}`, target: 'value' };
     }

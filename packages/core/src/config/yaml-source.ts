@@ -47,6 +47,7 @@ export class YamlSource {
     } catch (error) {
       throw missingFileError(file, what, error);
     }
+    if (path.extname(file).toLowerCase() === '.json') rejectInvalidJson(file, text);
     const source = YamlSource.parse(file, text);
     if (source.isEmpty() && !options.allowEmpty) {
       throw new ConfigurationError(`${what} is empty`, { file, line: 1, column: 1 });
@@ -135,6 +136,29 @@ export class YamlSource {
   private offsetLocation(offset: number): SourceLocation {
     const { line, col } = this.lineCounter.linePos(offset);
     return { file: this.file, line, column: col };
+  }
+}
+
+/**
+ * The YAML parser accepts more than JSON (trailing commas, comments); Python's json.load, which
+ * the template and promptflow use on these files, does not. Check JSON strictly first. V8's
+ * messages may quote the file's text, which can hold a secret: only the quote-free part is kept.
+ */
+function rejectInvalidJson(file: string, text: string): void {
+  if (text.trim() === '') return; // empty files get their own message
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    const offset = position ? Number(position[1]) : message.includes('end of JSON') ? text.length : 0;
+    const problem = message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*$/s, '');
+    const before = text.slice(0, offset).split('\n');
+    throw new ConfigurationError(`JSON syntax error: ${problem}`, {
+      file,
+      line: before.length,
+      column: before[before.length - 1]!.length + 1,
+    });
   }
 }
 
