@@ -27,6 +27,8 @@ export interface FlowReference {
   location: SourceLocation;
   /** The field, e.g. `flow` or `evaluators[1].flow`. */
   field: string;
+  /** Appended to a not-found message, e.g. to say the path was a default. */
+  hint?: string;
 }
 
 const FLOW_FILE_NAMES = ['flow.dag.yaml', 'flow.dag.yml', 'flow.flex.yaml', 'flow.flex.yml'] as const;
@@ -42,7 +44,7 @@ export async function resolveFlow(flowPath: string, reference?: FlowReference): 
   const fail = (problem: string) => pathError(problem, reference);
 
   const kind = await pathKind(absolute);
-  if (kind === undefined) throw fail(`flow not found: ${absolute}`);
+  if (kind === undefined) throw fail(`not found: ${absolute}${reference?.hint ?? ''}`);
 
   if (kind === 'file') {
     const suffix = path.extname(absolute).toLowerCase();
@@ -72,7 +74,7 @@ export async function resolveFlow(flowPath: string, reference?: FlowReference): 
 }
 
 function pathError(problem: string, reference?: FlowReference): ConfigurationError {
-  if (!reference) return new ConfigurationError(problem);
+  if (!reference) return new ConfigurationError(`flow: ${problem}`);
   return new ConfigurationError(`${reference.field}: ${problem}`, reference.location);
 }
 
