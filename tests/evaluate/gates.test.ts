@@ -191,7 +191,7 @@ describe('gate reporting', () => {
     expect(lines[3]).toMatch(/^\| ❌ fail \| `missing >= 1` \| {2}\| {2}\| {2}\| {2}\| {2}\| no row has metric 'missing'/);
     expect(lines[4]).toMatch(/^\| ✅ pass \|/);
     const hostile = document([row({ dataset: '<img src=x onerror=alert(1)>', metrics: { accuracy: 1 } })]);
-    expect(gateResultsMarkdown(evaluateGates([gate('accuracy >= 0.8')], hostile))).toContain('\\<img src=x onerror=alert(1)>');
+    expect(gateResultsMarkdown(evaluateGates([gate('accuracy >= 0.8')], hostile))).toContain('&lt;img src=x onerror=alert(1)>');
   });
 
   it('makes a one-line StageFailure with the table as details, or nothing when all passed', () => {

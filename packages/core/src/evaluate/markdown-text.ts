@@ -8,9 +8,13 @@
 /**
  * Backslash-escape the characters that start markup inside a line: emphasis, code, links,
  * strikethrough, HTML tags and entities. Text lands in table cells and sentences, never at the
- * start of a line, so `#`, `>`, `+` and `-` are harmless there and stay readable. `|` is left
+ * start of a line, so `#`, `>`, `+` and `-` are harmless there and stay readable. `<` becomes
+ * `&lt;` rather than `\<` so the text never contains a literal `<!--`. `|` is left
  * alone: markdownTable() escapes it for table cells, and escaping it twice would show the backslash.
  */
 export function escapeMarkdownText(text: string): string {
-  return text.replace(/[\\`*_[\]<~&]/g, (character) => `\\${character}`).replace(/\r?\n/g, ' ');
+  return text
+    .replace(/[\\`*_[\]~&]/g, (character) => `\\${character}`)
+    .replace(/</g, '&lt;')
+    .replace(/\r?\n/g, ' ');
 }
