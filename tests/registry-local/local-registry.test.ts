@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../packages/core/src/errors.js';
 import { contentHash } from '../../packages/core/src/hash/index.js';
 import { LocalRegistry } from '../../packages/core/src/registry/local.js';
+import { lockAsset } from '../../packages/core/src/registry/local/asset-lock.js';
 import type { AssetVersion, RegisterRequest } from '../../packages/core/src/registry/types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -161,6 +162,21 @@ describe('LocalRegistry', () => {
     const result = await new LocalRegistry(registryRoot).register(await requestFor(source));
     expect(result).toMatchObject({ created: true, version: '1' });
     expect(existsSync(join(asset, '.lock'))).toBe(false);
+  });
+
+  it('gives up with a clear message when a live writer holds the lock too long', async () => {
+    const source = await writeTree('data', { 'rows.jsonl': 'v1\n' });
+    const asset = join(registryRoot, 'data/web-classification');
+    await mkdir(asset, { recursive: true });
+    const held = await lockAsset(asset);
+    try {
+      const impatient = new LocalRegistry(registryRoot, { lock: { waitMs: 300 } });
+      await expect(impatient.register(await requestFor(source))).rejects.toThrow(
+        /another registration of this asset is still running/,
+      );
+    } finally {
+      await held.release();
+    }
   });
 
   it('lets one of several processes registering the same content create the version', async () => {

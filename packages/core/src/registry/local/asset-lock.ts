@@ -28,8 +28,9 @@ export async function lockAsset(assetDirectory: string, options: AssetLockOption
   const maxRetryDelayMs = 250;
   let lost: Error | undefined;
 
+  const lockPath = join(assetDirectory, LOCK_NAME);
   const release = await lockfile.lock(assetDirectory, {
-    lockfilePath: join(assetDirectory, LOCK_NAME),
+    lockfilePath: lockPath,
     realpath: false,
     stale: staleMs,
     update: Math.max(1000, Math.floor(staleMs / 4)),
@@ -44,6 +45,12 @@ export async function lockAsset(assetDirectory: string, options: AssetLockOption
     onCompromised: (error) => {
       lost = error;
     },
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    throw new Error(
+      `waited ${Math.round(waitMs / 1000)} s for ${lockPath}: another registration of this asset is still running ` +
+        `(if none is, the lock is refreshed by a live process that is stuck)`,
+    );
   });
 
   return {
