@@ -151,3 +151,11 @@ describe('experiment.<env>.yaml overlays', () => {
     expect(overlayPathFor('uc/experiment-postprod.yaml', 'prod')).toBe('uc/experiment-postprod.prod.yaml');
   });
 });
+
+describe('loadExperiment with a folder', () => {
+  it("reads the folder's experiment.yaml, the template's default file name", async () => {
+    const experiment = await loadExperiment(usecaseDir, { environ: {} });
+    expect(experiment.configFile).toBe(experimentFile);
+    expect(experiment.name).toBe('classify_tickets');
+  });
+});

@@ -39,6 +39,16 @@ describe('resolveFlow', () => {
     });
   });
 
+  it('without the Python module, decides class by init config, then by naming', async () => {
+    expect(await resolveFlow(path.join(flows, 'flex_init_only'))).toMatchObject({
+      kind: 'flex-class',
+      entry: 'pkg.flows:Evaluator',
+      kindEvidence: 'init-config',
+      init: { threshold: 3 },
+    });
+    expect(await resolveFlow(path.join(flows, 'flex_named'))).toMatchObject({ kind: 'flex-class', kindEvidence: 'naming' });
+  });
+
   it('takes a .prompty file as a prompty flow', async () => {
     const file = path.join(flows, 'answer.prompty');
     expect(await resolveFlow(file)).toEqual({ path: file, kind: 'prompty', definitionFile: file, nodeVariants: {} });

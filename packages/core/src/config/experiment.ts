@@ -146,7 +146,13 @@ interface Block<Value> {
   source: YamlSource;
 }
 
-export async function loadExperiment(configPath: string, options: LoadExperimentOptions = {}): Promise<Experiment> {
+/**
+ * Load an experiment file (or a use-case folder, meaning its experiment.yaml, the template's
+ * default name), apply the environment's overlay and validate everything a run will need.
+ */
+export async function loadExperiment(configPathOrFolder: string, options: LoadExperimentOptions = {}): Promise<Experiment> {
+  const configPath =
+    (await pathKind(configPathOrFolder)) === 'folder' ? path.join(configPathOrFolder, 'experiment.yaml') : configPathOrFolder;
   const environ = options.environ ?? process.env;
   const env = options.env || environ.ENV_NAME || undefined;
   if (env !== undefined && !ENV_NAME.test(env)) {
