@@ -1,0 +1,243 @@
+/**
+ * The local executor: flows run with the real promptflow (`pf run create`) in an isolated home.
+ *
+ * One executor = one stage invocation = one promptflow home with its connections. Each run is one
+ * Python process (the same one `pf run create` starts by hand), so our overhead per run is the
+ * reading of its run folder; the per-invocation costs (finding Python, writing the home's config,
+ * creating connections in one process) are paid once in `start`.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveFlexInit } from '../config/secrets.js';
+import { ConfigurationError } from '../errors.js';
+import type { FlowExecutor, FlowRunRequest, FlowRunResult, RunOptions } from '../executor/types.js';
+import type { Logger } from '../host.js';
+import { createConnections, type ConnectionSpec } from './connections.js';
+import { createPromptflowHome, PROMPTFLOW_ENV, type PromptflowHome } from './home.js';
+import { runProcess } from './process.js';
+import { findPromptflowPython, selfAndAncestors, SUPPORTED_PROMPTFLOW_VERSION, type PromptflowPython } from './python.js';
+import { redactSecrets } from './redact.js';
+import { parseRunJson, readRunDirectory, type PrintedRun } from './run-dir.js';
+import { materializeFlowVariants, planVariantSelection } from './variants.js';
+
+export interface LocalPromptflowExecutorOptions {
+  /** The promptflow home (with every run's folder) and materialized flows go under here. */
+  outputDir: string;
+  /** Python interpreter with promptflow; default: the nearest .venv from projectDir up, else python3. */
+  python?: string;
+  /** Where the .venv search starts (it and its parents). Default: the working directory. */
+  projectDir?: string;
+  /** Connections to create in the home before any run, secrets filled in. */
+  connections?: Array<ConnectionSpec & { secretValues?: string[] }>;
+  /** Variables for every run (environment/env.yaml), over `env`. */
+  environmentVariables?: Record<string, string>;
+  /** The environment promptflow processes inherit, and flex init secrets are read from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  /** More values to keep out of everything we pass on (the connections' own are added). */
+  secretValues?: string[];
+  /** Lines run at once inside a run when the caller does not say (PF_WORKER_COUNT). */
+  defaultLineConcurrency?: number;
+  /** On cancellation, between SIGTERM and SIGKILL of a run's process group. */
+  killGraceMs?: number;
+}
+
+/** A run request with what only local promptflow runs take. */
+export interface PromptflowRunRequest extends FlowRunRequest {
+  /**
+   * flex class flows: init kwargs with secrets filled in. When absent, the flow's init.json
+   * values are used with their `${...}` secrets taken from the environment.
+   */
+  init?: Record<string, unknown>;
+  /** Variables for this run only, over the executor's. */
+  environmentVariables?: Record<string, string>;
+}
+
+/** `${connection.key}` values are resolved by promptflow from a connection: pass them through. */
+const CONNECTION_REFERENCE = /^\$\{[^{}.]+\.[^{}]+\}$/;
+const FIRST_ERROR_PREFIX = /^First error message is: /;
+
+export class LocalPromptflowExecutor implements FlowExecutor {
+  /** Aborted by close(): stops every run still going. */
+  private readonly closing = new AbortController();
+  private readonly secretValues: Set<string>;
+
+  private constructor(
+    readonly python: PromptflowPython,
+    readonly home: PromptflowHome,
+    private readonly options: LocalPromptflowExecutorOptions,
+    secretValues: Iterable<string>,
+  ) {
+    this.secretValues = new Set(secretValues);
+  }
+
+  /** Find Python with promptflow, prepare an isolated home and create the connections. */
+  static async start(options: LocalPromptflowExecutorOptions): Promise<LocalPromptflowExecutor> {
+    const env = options.env ?? process.env;
+    const python = await findPromptflowPython({
+      python: options.python,
+      searchDirs: selfAndAncestors(options.projectDir ?? process.cwd()),
+      env,
+    });
+    options.log?.info(`promptflow ${python.promptflowVersion} with ${python.python}`);
+    if (python.promptflowVersion !== SUPPORTED_PROMPTFLOW_VERSION) {
+      options.log?.warning(`llmops is tested with promptflow ${SUPPORTED_PROMPTFLOW_VERSION}; ${python.python} has ${python.promptflowVersion}`);
+    }
+
+    const home = await createPromptflowHome(options.outputDir, python.promptflowVersion);
+    const connections = options.connections ?? [];
+    const secretValues = [...(options.secretValues ?? []), ...connections.flatMap(connectionSecrets)];
+    const executor = new LocalPromptflowExecutor(python, home, options, secretValues);
+    if (connections.length > 0) {
+      if (!python.keyringsAltVersion) {
+        options.log?.warning(`keyrings.alt is not installed for ${python.python}: promptflow may find no keyring to encrypt connections (${'`pip install keyrings.alt`'})`);
+      }
+      try {
+        await createConnections(connections, { python: python.python, env: executor.processEnv({}), secretValues });
+      } catch (error) {
+        await home.dispose();
+        throw error;
+      }
+      options.log?.info(`created connections ${connections.map((c) => c.name).join(', ')} in ${home.dir}`);
+    }
+    return executor;
+  }
+
+  async run(request: PromptflowRunRequest, options: RunOptions = {}): Promise<FlowRunResult> {
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const { flow } = request;
+    if (/^azureml:/i.test(request.data)) {
+      throw new ConfigurationError(`run ${request.name}: data ${request.data} is an Azure ML asset; local runs need a local file`);
+    }
+
+    const args = ['run', 'create', '--name', request.name, '--data', request.data];
+    let flowPath = flow.path;
+    if (flow.kind === 'dag' && Object.keys(request.variants).length > 0) {
+      const selection = planVariantSelection(request.variants, flow.nodeVariants);
+      if (selection.kind === 'single') args.push('--variant', selection.argument);
+      if (selection.kind === 'materialize') {
+        flowPath = path.dirname(await materializeFlowVariants(flow.path, request.variants, path.join(this.home.dir, 'flows', request.name)));
+      }
+    }
+    args.push('--flow', flowPath);
+    const mapping = Object.entries(request.columnMapping);
+    if (mapping.length > 0) args.push('--column-mapping', ...mapping.map(([input, source]) => `${input}=${source}`));
+    if (request.baseRun) args.push('--run', request.baseRun);
+
+    const variables = { ...this.options.environmentVariables, ...request.environmentVariables };
+    const references = Object.entries(variables).filter(([, value]) => CONNECTION_REFERENCE.test(value));
+    if (references.length > 0) args.push('--environment-variables', ...references.map(([name, value]) => `${name}=${value}`));
+
+    const initFile = flow.kind === 'flex-class' ? await this.writeInit(request) : undefined;
+    if (initFile) args.push('--init', initFile);
+
+    const lineConcurrency = options.lineConcurrency ?? this.options.defaultLineConcurrency;
+    const env = this.processEnv(Object.fromEntries(Object.entries(variables).filter(([, value]) => !CONNECTION_REFERENCE.test(value))));
+    if (lineConcurrency) env[PROMPTFLOW_ENV.workerCount] = String(lineConcurrency);
+
+    this.options.log?.debug(`pf ${args.join(' ')}`);
+    let result;
+    try {
+      result = await runProcess(this.python.python, ['-c', PF_CLI, ...args], {
+        env,
+        cwd: this.home.dir,
+        signal,
+        killGraceMs: this.options.killGraceMs,
+        onStderrLine: (line) => this.options.log?.debug(this.redact(line)),
+      });
+    } finally {
+      if (initFile) await rm(initFile, { force: true });
+    }
+
+    const printed = parseRunJson(result.stdout);
+    const runDir = printed?.properties?.output_path ?? path.join(this.home.runsDir, request.name);
+    const contents = await readRunDirectory(runDir);
+    const status = result.canceled ? 'Canceled' : runStatus(printed, result.exitCode);
+
+    const firstFailedLine = contents.failedLines[0];
+    let firstError: string | undefined;
+    if (status === 'Canceled') firstError = `canceled: ${reasonText(signal.reason)}`;
+    else if (firstFailedLine) firstError = `line ${firstFailedLine.lineNumber}: ${firstFailedLine.error}`;
+    else if (status === 'Failed') {
+      firstError = (contents.runError ?? printed?.error?.message ?? lastMeaningfulLine(result.stderr) ?? `exit code ${result.exitCode}`).replace(FIRST_ERROR_PREFIX, '');
+    }
+
+    const printedTokens = printed?.properties?.system_metrics;
+    return {
+      name: request.name,
+      status,
+      lines: contents.lines,
+      firstError: firstError === undefined ? undefined : this.redact(firstError),
+      failedLines: contents.failedLines.map((line) => ({ lineNumber: line.lineNumber, error: this.redact(line.error) })),
+      // The printed totals include aggregation nodes; the lines' sum is there when nothing was printed.
+      tokens:
+        printedTokens?.total_tokens !== undefined
+          ? { total: printedTokens.total_tokens, prompt: printedTokens.prompt_tokens ?? 0, completion: printedTokens.completion_tokens ?? 0 }
+          : contents.tokens,
+      durationMs: result.durationMs,
+      outputsPath: contents.outputsPath,
+      runDir,
+      metrics: contents.metrics,
+    };
+  }
+
+  /** Stop runs still going and remove the keyring file; run folders stay for reports. */
+  async close(): Promise<void> {
+    this.closing.abort(new Error('executor closed'));
+    await this.home.dispose();
+  }
+
+  /** The environment of every promptflow process: inherited, then ours over it. */
+  private processEnv(variables: Record<string, string>): NodeJS.ProcessEnv {
+    return { ...(this.options.env ?? process.env), ...variables, ...this.home.env };
+  }
+
+  private async writeInit(request: PromptflowRunRequest): Promise<string | undefined> {
+    let init = request.init;
+    if (!init && request.flow.init) {
+      const resolved = await resolveFlexInit(request.flow, this.options.env ?? process.env);
+      for (const value of resolved.secretValues) this.secretValues.add(value);
+      init = resolved.values;
+    }
+    if (!init) return undefined;
+    // promptflow reads `--init <file>` as JSON. The file is private and deleted after the run.
+    const dir = path.join(this.home.dir, 'init');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `${request.name}.json`);
+    await writeFile(file, JSON.stringify(init), { mode: 0o600 });
+    return file;
+  }
+
+  private redact(text: string): string {
+    return redactSecrets(text, this.secretValues);
+  }
+}
+
+/** What the `pf` console script does, with any interpreter (a venv's bin/ may not be on PATH). */
+const PF_CLI = 'import sys; sys.argv[0] = "pf"; from promptflow._cli.pf import main; sys.exit(main())';
+
+function runStatus(printed: PrintedRun | undefined, exitCode: number | null): FlowRunResult['status'] {
+  if (printed?.status === 'Completed' && exitCode === 0) return 'Completed';
+  if (printed?.status === 'Canceled') return 'Canceled';
+  // Failed, a status we do not know, or no run JSON at all (pf stopped before the run existed).
+  return 'Failed';
+}
+
+/** Values of a connection to keep out of logs: what config resolution marked, plus the obvious. */
+function connectionSecrets(connection: ConnectionSpec & { secretValues?: string[] }): string[] {
+  const values = [...(connection.secretValues ?? []), ...Object.values(connection.secrets ?? {})];
+  for (const [key, value] of Object.entries(connection.properties)) if (/key|secret|token|password/i.test(key)) values.push(value);
+  return values.filter(Boolean);
+}
+
+function lastMeaningfulLine(text: string): string | undefined {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .pop();
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+}
