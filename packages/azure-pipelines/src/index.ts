@@ -1,3 +1,5 @@
+// Must stay the first import: it reads the inputs before the task-lib hides them.
+import { readInput } from './input-snapshot.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +42,7 @@ export class AzurePipelinesHost implements Host {
   private summaryCount = 0;
 
   getInput(name: string): string | undefined {
-    return tl.getInput(azurePipelinesInputName(name), false);
+    return readInput(azurePipelinesInputName(name));
   }
 
   /** Output variables follow the input naming: `endpoint-url` is `$(step.endpointUrl)`. */
