@@ -104,7 +104,14 @@ export class AzureMlRegistry implements Registry {
         ? client.modelVersions.list(resourceGroup, workspaceName, name, listOptions).byPage()
         : client.dataVersions.list(resourceGroup, workspaceName, name, listOptions).byPage();
     // Only the first page: whether or not the service offers a nextLink past $top, we never follow it.
-    const first = await pages.next();
+    let first: Awaited<ReturnType<typeof pages.next>>;
+    try {
+      first = await pages.next();
+    } catch (error) {
+      // The service lists an unknown asset as empty; a 404 would mean the same thing.
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
     const newest = first.done ? undefined : (first.value[0] as VersionResource | undefined);
     return newest ? this.toAssetVersion(kind, name, newest) : undefined;
   }
