@@ -39,6 +39,7 @@ describe('parseGate', () => {
     ['cost <= baseline + 0.5 on emails', { metric: 'cost', operator: '<=', dataset: 'emails', threshold: { kind: 'baseline', offset: 0.5 } }],
     ['  match_rate >= 0.5 for entity_eval on tickets  ', { metric: 'match_rate', evaluator: 'entity_eval', dataset: 'tickets', text: 'match_rate >= 0.5 for entity_eval on tickets' }],
     ['gpt.coherence >= 4', { metric: 'gpt.coherence', threshold: { kind: 'value', value: 4 } }],
+    ['accuracy >=\n  0.8', { text: 'accuracy >= 0.8', threshold: { kind: 'value', value: 0.8 } }],
   ])('%s', (text, expected) => {
     expect(gate(text)).toMatchObject({ origin, ...expected });
   });
@@ -67,9 +68,12 @@ describe('parseGate', () => {
   it('labels experiment.yaml entries by index and keeps each location', () => {
     const gates = parseGateList([
       { text: 'accuracy >= 0.8', location: { file: 'experiment.yaml', line: 30, column: 5 } },
-      { text: 'accuracy >> 0.8', location: { file: 'experiment.yaml', line: 31, column: 5 } },
-    ].slice(0, 1));
-    expect(gates[0]!.origin).toEqual({ label: 'gates[0]', location: { file: 'experiment.yaml', line: 30, column: 5 } });
+      { text: 'f1 >= 0.5', location: { file: 'experiment.yaml', line: 31, column: 5 } },
+    ]);
+    expect(gates.map((g) => g.origin)).toEqual([
+      { label: 'gates[0]', location: { file: 'experiment.yaml', line: 30, column: 5 } },
+      { label: 'gates[1]', location: { file: 'experiment.yaml', line: 31, column: 5 } },
+    ]);
     expect(() =>
       parseGateList([
         { text: 'accuracy >= 0.8', location: { file: 'experiment.yaml', line: 30, column: 5 } },

@@ -57,7 +57,7 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('<text x="252" y="44" text-anchor="end">summarize=variant_0</text><rect class="bar" x="260" y="32" width="320" height="16"/>');
     expect(html).toContain('<line class="baseline" x1="561.2"');
     expect(html).toContain(
-      '<tr><td>r0_tickets</td><td>tickets</td><td>summarize=variant_0</td><td class="fail">Completed</td><td class="number">10</td><td class="number">9</td><td class="number">1</td><td class="number">1200 <span class="delta">(1000 prompt, 200 completion)</span></td><td class="number">1m 23.4s</td>',
+      '<tr><td>r0_tickets</td><td>tickets</td><td>summarize=variant_0</td><td class="warn">Completed</td><td class="number">10</td><td class="number">9</td><td class="number">1</td><td class="number">1200 <span class="delta">(1000 prompt, 200 completion)</span></td><td class="number">1m 23.4s</td>',
     );
     expect(html).toContain('<h2>Failed lines (1)</h2>');
     expect(html).toContain('<h3>r0_tickets: 1 failed</h3>');

@@ -52,7 +52,7 @@ describe('renderMarkdownSummary', () => {
     expect(markdown).toContain('## Evaluation of web\\_classification (dev)');
     expect(markdown).toContain('| summarize=variant\\_0 | 0.85 |');
     expect(markdown).not.toContain('Deltas');
-    expect(markdown).toContain('| r0 | tickets | default | ❌ Completed | 3/4 |  | 900 ms |');
+    expect(markdown).toContain('| r0 | tickets | default | ⚠️ Completed | 3/4 |  | 900 ms |');
   });
 
   it('escapes names so they cannot become markup or forge the comment marker', () => {

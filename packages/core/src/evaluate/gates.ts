@@ -30,7 +30,7 @@ export interface GateOrigin {
 }
 
 export interface Gate {
-  /** The gate as the user wrote it, trimmed. */
+  /** The gate as the user wrote it, trimmed, runs of whitespace as one space. */
   text: string;
   metric: string;
   operator: GateOperator;
@@ -48,7 +48,8 @@ const VALUE = new RegExp(String.raw`^(?:baseline\s*([+-])\s*(${NUMBER})|(baselin
 
 /** Parse one gate; a malformed one is a one-line ConfigurationError at `origin`. */
 export function parseGate(text: string, origin: GateOrigin): Gate {
-  const trimmed = text.trim();
+  // Collapsed whitespace: a YAML block scalar may span lines; messages must stay on one.
+  const trimmed = text.trim().replace(/\s+/g, ' ');
   const fail = (problem: string): never => {
     throw new ConfigurationError(`${origin.label}: '${trimmed}' is not a gate${problem}`, origin.location);
   };

@@ -31,7 +31,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}h3{font-size:1rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.number{text-align:right;font-variant-numeric:tabular-nums}
-.delta{color:#57606a;font-size:.85em;margin-left:.3em}.pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
+.delta{color:#57606a;font-size:.85em;margin-left:.3em}.pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}.warn{color:#9a6700;font-weight:600}
 .meta{color:#57606a}.error{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.85em}
 .chart{display:inline-block;margin:0 1.5rem 1rem 0}.chart text{font-size:12px;fill:#1f2328}.chart .bar{fill:#0969da}
 .chart .baseline{stroke:#cf222e;stroke-width:2}.chart .axis{stroke:#8c959f}
@@ -203,7 +203,8 @@ function runsSection(runs: readonly RunSummary[]): Html {
     td(escapeHtml(run.name)),
     td(escapeHtml(run.dataset)),
     td(escapeHtml(variantLabel(run.variants))),
-    td(escapeHtml(run.status), run.status === 'Completed' && run.lines.failed === 0 ? 'pass' : 'fail'),
+    // promptflow says Completed even when lines failed: shown as a warning, not a success.
+    td(escapeHtml(run.status), run.status !== 'Completed' ? 'fail' : run.lines.failed === 0 ? 'pass' : 'warn'),
     td(String(run.lines.total), 'number'),
     td(String(run.lines.completed), 'number'),
     td(String(run.lines.failed), 'number'),

@@ -67,12 +67,18 @@ function runsBlock(runs: readonly RunSummary[]): string {
     escapeMarkdownText(run.name),
     escapeMarkdownText(run.dataset),
     escapeMarkdownText(variantLabel(run.variants)),
-    run.status === 'Completed' && run.lines.failed === 0 ? `✅ ${escapeMarkdownText(run.status)}` : `❌ ${escapeMarkdownText(run.status)}`,
+    `${runStatusIcon(run)} ${escapeMarkdownText(run.status)}`,
     `${run.lines.completed}/${run.lines.total}`,
     run.tokens ? String(run.tokens.total) : '',
     run.durationMs === undefined ? '' : formatDuration(run.durationMs),
   ]);
   return ['### Runs', markdownTable(['Run', 'Dataset', 'Variants', 'Status', 'Lines completed', 'Tokens', 'Duration'], rows)].join('\n\n');
+}
+
+/** promptflow says Completed even when lines failed (FIELD-NOTES): that is a warning, not a success. */
+function runStatusIcon(run: RunSummary): string {
+  if (run.status !== 'Completed') return '❌';
+  return run.lines.failed === 0 ? '✅' : '⚠️';
 }
 
 const BLOCK_SEPARATOR = '\n\n';

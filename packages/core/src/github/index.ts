@@ -1,0 +1,2 @@
+export * from './pull-request-comments.js';
+export * from './pull-request.js';
