@@ -56,6 +56,7 @@ export interface PromptflowRunRequest extends FlowRunRequest {
 /** `${connection.key}` values are resolved by promptflow from a connection: pass them through. */
 const CONNECTION_REFERENCE = /^\$\{[^{}.]+\.[^{}]+\}$/;
 const FIRST_ERROR_PREFIX = /^First error message is: /;
+const MAX_ERROR_CHARS = 1000;
 
 export class LocalPromptflowExecutor implements FlowExecutor {
   /** Aborted by close(): stops every run still going. */
@@ -159,7 +160,10 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     if (status === 'Canceled') firstError = `canceled: ${reasonText(signal.reason)}`;
     else if (firstFailedLine) firstError = `line ${firstFailedLine.lineNumber}: ${firstFailedLine.error}`;
     else if (status === 'Failed') {
-      firstError = (contents.runError ?? printed?.error?.message ?? lastMeaningfulLine(result.stderr) ?? `exit code ${result.exitCode}`).replace(FIRST_ERROR_PREFIX, '');
+      firstError = (contents.runError ?? printed?.error?.message ?? cliFailure(result.stdout, result.stderr) ?? `exit code ${result.exitCode}`).replace(
+        FIRST_ERROR_PREFIX,
+        '',
+      );
     }
 
     const printedTokens = printed?.properties?.system_metrics;
@@ -228,6 +232,19 @@ function connectionSecrets(connection: ConnectionSpec & { secretValues?: string[
   const values = [...(connection.secretValues ?? []), ...Object.values(connection.secrets ?? {})];
   for (const [key, value] of Object.entries(connection.properties)) if (/key|secret|token|password/i.test(key)) values.push(value);
   return values.filter(Boolean);
+}
+
+/**
+ * Why `pf` stopped before a run existed (invalid flow, missing data file). The CLI prints
+ * `pf.run.create failed with <Exception>: <message>` on stdout, the message often spanning lines
+ * (a JSON dump of schema errors): kept whole on one line, bounded.
+ */
+function cliFailure(stdout: string, stderr: string): string | undefined {
+  const failed = /^pf\.[\w.]+ failed with (.*)$/ms.exec(stdout);
+  const text = failed ? failed[1]! : lastMeaningfulLine(stderr) ?? lastMeaningfulLine(stdout);
+  if (!text) return undefined;
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > MAX_ERROR_CHARS ? `${oneLine.slice(0, MAX_ERROR_CHARS)}...` : oneLine;
 }
 
 function lastMeaningfulLine(text: string): string | undefined {
