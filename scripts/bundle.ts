@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { stages } from '@llmops/core/stages/index';
 import { taskFolder } from './generate.js';
 
@@ -24,6 +24,17 @@ export interface BundleTarget {
 
 // ESM bundles still contain CommonJS dependencies that call require() for Node built-ins.
 const esmRequireShim = "import { createRequire as __llmopsCreateRequire } from 'node:module';\nconst require = __llmopsCreateRequire(import.meta.url);";
+
+/** See packages/github/src/lazy-undici.cjs: undici is loaded on first use, not at start-up. */
+const lazyUndici: Plugin = {
+  name: 'lazy-undici',
+  setup(build) {
+    const shim = path.join(repoRoot, 'packages/github/src/lazy-undici.cjs');
+    build.onResolve({ filter: /^undici$/ }, (args) =>
+      args.importer.includes(`${path.sep}@actions${path.sep}http-client${path.sep}`) ? { path: shim } : undefined,
+    );
+  },
+};
 
 export function bundleTargets(): BundleTarget[] {
   const targets: BundleTarget[] = [];
@@ -59,6 +70,7 @@ export async function buildBundles(outRoot: string): Promise<string[]> {
         keepNames: true,
         legalComments: 'eof',
         logLevel: 'warning',
+        plugins: [lazyUndici],
         banner: { js: [target.banner, target.format === 'esm' ? esmRequireShim : undefined].filter(Boolean).join('\n') },
       };
       await build(options);

@@ -2,7 +2,7 @@
  * Connections declared in experiment.yaml, as the template's create_connections.py builds them
  * into promptflow connection objects (promptflow/core/_connection.py gives the properties).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceLocation } from '../errors.js';
 import { unknownNameMessage } from './suggest.js';
 import { nonEmptyString, parseWithSchema, strictObject } from './validate.js';

@@ -6,7 +6,7 @@
  * The template reads what it needs and ignores the rest, so a misspelt key (ENDPOINT_NAMES)
  * silently deployed with defaults; here an unknown key is an error with a suggestion.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceLocation } from '../errors.js';
 import { parseWithSchema, strictObject } from './validate.js';
 import { YamlSource } from './yaml-source.js';

@@ -21,7 +21,7 @@
  * spent (unknown keys with suggestions, bindings, duplicate names, missing files and flows).
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError, type SourceLocation } from '../errors.js';
 import { resolveFlow } from '../flow/detect.js';
 import type { DataSource, ResolvedFlow } from '../plan/types.js';

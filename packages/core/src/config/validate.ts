@@ -5,7 +5,7 @@
  * in YAML words ("a list", "a mapping") rather than JavaScript ones, and never quoting a value
  * (a misplaced secret must not end up in a CI log).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConfigurationError } from '../errors.js';
 import { unknownNameMessage } from './suggest.js';
 import { describeValue, formatFieldPath, type FieldPath, type LocationTarget, type YamlSource } from './yaml-source.js';

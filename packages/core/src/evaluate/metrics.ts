@@ -4,7 +4,7 @@
  * `baseline` a later evaluation compares itself with, so it is versioned and validated on read.
  */
 import fs from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../errors.js';
 
 export const METRICS_SCHEMA = 'llmops/metrics@1';
