@@ -1,5 +1,5 @@
 import { defineStage } from '../spec.js';
-import { azureInputs, configInputs } from './common-inputs.js';
+import { azureInputs, configInputs, outputDirInput } from './common-inputs.js';
 import { notAvailable } from './not-available.js';
 
 export const registerIfChanged = defineStage({
@@ -38,11 +38,12 @@ export const registerIfChanged = defineStage({
       description: "Refuse to register a version whose gate metrics are worse than the latest version's.",
       default: false,
     },
+    ...outputDirInput,
     ...azureInputs,
   },
   outputs: {
     assets: { description: 'The assets: kind, name, version, changed, hash.', json: true },
-    manifest: { description: 'Path of the registration manifest for deploy.' },
+    manifest: { description: 'Path of the registration manifest for deploy (<output-dir>/registration.json).' },
   },
   async run() {
     notAvailable('register-if-changed');
