@@ -117,13 +117,17 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
     }
 
     const raw = await readBody(req);
-    let body: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      body = JSON.parse(raw) as Record<string, unknown>;
+      parsed = JSON.parse(raw);
     } catch {
-      sendJson(res, 400, errorBody('request body is not JSON', 'invalid_request_error'));
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      sendJson(res, 400, errorBody('request body is not a JSON object', 'invalid_request_error'));
       return;
     }
+    const body = parsed as Record<string, unknown>;
     const messages = kind === 'chat' ? ((body.messages as ChatMessage[] | undefined) ?? []) : [];
     const promptText = kind === 'chat' ? messages.map(contentText).join('\n') : promptOf(body);
     requests.push({
