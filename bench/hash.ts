@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -69,7 +69,7 @@ async function writeBigFile(path: string, size: number): Promise<void> {
   const out = createWriteStream(path);
   for (let written = 0; written < size; written += zeros.length) {
     const chunk = cipher.update(zeros.subarray(0, Math.min(zeros.length, size - written)));
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
@@ -195,6 +195,7 @@ async function main(): Promise<void> {
     await writeTree(tree);
 
     process.stderr.write(`measuring, ${runs} runs + 1 warm-up each...\n`);
+    const loadBefore = loadavg()[0]!;
     const results = [
       measure('1 GiB file', bigFile, 1, `sha256sum '${bigFile}'`, `openssl dgst -sha256 '${bigFile}'`),
       measure(
@@ -210,6 +211,8 @@ async function main(): Promise<void> {
       `- machine: ${cpus().length} CPU(s) (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / GiB).toFixed(0)} GiB RAM, ${process.platform} ${process.arch}`,
       `- node ${process.version}; ${toolVersion('sha256sum --version')}; ${toolVersion('openssl version')}`,
       `- medians of ${runs} runs after one warm-up round; files in the page cache (warm) for every tool`,
+      // On a shared machine absolute MiB/s move with the load; the ratios, measured alternately, move much less.
+      `- 1-minute load average: ${loadBefore.toFixed(1)} before measuring, ${loadavg()[0]!.toFixed(1)} after (${cpus().length} CPUs)`,
     ].join('\n');
     const report = `${table(results)}\n\n${machine}\n`;
     process.stdout.write(`${report}`);
