@@ -35,6 +35,8 @@ const runsManifest = z.object({
   env: z.string().optional(),
   /** The experiment.yaml the runs came from. */
   config: z.string(),
+  /** The `variants` selection the runs were planned with; evaluate plans its runs the same way. */
+  variantSelection: z.string(),
   executor: z.object({
     kind: z.literal('local-promptflow'),
     /** PF_HOME_DIRECTORY holding the runs, so evaluation runs can join them. */

@@ -23,6 +23,8 @@ import { materializeFlowVariants, planVariantSelection } from './variants.js';
 export interface LocalPromptflowExecutorOptions {
   /** The promptflow home (with every run's folder) and materialized flows go under here. */
   outputDir: string;
+  /** Reopen this promptflow home instead of making a new one (evaluation runs join its runs). */
+  home?: string;
   /** Python interpreter with promptflow; default: the nearest .venv from projectDir up, else python3. */
   python?: string;
   /** Where the .venv search starts (it and its parents). Default: the working directory. */
@@ -85,7 +87,7 @@ export class LocalPromptflowExecutor implements FlowExecutor {
       options.log?.warning(`llmops is tested with promptflow ${SUPPORTED_PROMPTFLOW_VERSION}; ${python.python} has ${python.promptflowVersion}`);
     }
 
-    const home = await createPromptflowHome(options.outputDir, python.promptflowVersion);
+    const home = await createPromptflowHome(options.outputDir, python.promptflowVersion, options.home);
     const connections = options.connections ?? [];
     const secretValues = [...(options.secretValues ?? []), ...connections.flatMap(connectionSecrets)];
     const executor = new LocalPromptflowExecutor(python, home, options, secretValues);

@@ -60,11 +60,14 @@ trace:
 
 /**
  * Create a fresh home under `parentDir` (a new folder each time: run names only need to be unique
- * within one home, and an earlier invocation's runs are never touched).
+ * within one home, and an earlier invocation's runs are never touched), or reopen `existing`:
+ * evaluation runs must live in the home of the runs they evaluate (`pf run create --run`).
+ * A reopened home gets a new keyring file, so its connections must be created again.
  */
-export async function createPromptflowHome(parentDir: string, promptflowVersion: string): Promise<PromptflowHome> {
+export async function createPromptflowHome(parentDir: string, promptflowVersion: string, existing?: string): Promise<PromptflowHome> {
   await mkdir(parentDir, { recursive: true });
-  const dir = await mkdtemp(path.join(path.resolve(parentDir), 'pf-home-'));
+  const dir = existing ? path.resolve(existing) : await mkdtemp(path.join(path.resolve(parentDir), 'pf-home-'));
+  if (existing) await mkdir(dir, { recursive: true });
   const keyringDir = await mkdtemp(path.join(os.tmpdir(), 'llmops-keyring-'));
   const keyringFile = path.join(keyringDir, 'keyring_pass.cfg');
 

@@ -57,3 +57,19 @@ export const githubTokenInput = {
     cliEnv: 'GITHUB_TOKEN',
   },
 } as const satisfies Record<string, InputSpec>;
+
+/** How much runs at once: runs side by side, and lines inside each run. */
+export const concurrencyInputs = {
+  'max-parallel-runs': {
+    type: 'integer',
+    description: 'How many runs execute at once. 0 means the number of CPU cores.',
+    default: 0,
+    min: 0,
+  },
+  'line-concurrency': {
+    type: 'integer',
+    description: "Lines executed concurrently inside one run (promptflow's PF_WORKER_COUNT).",
+    default: 4,
+    min: 1,
+  },
+} as const satisfies Record<string, InputSpec>;

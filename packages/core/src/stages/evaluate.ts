@@ -1,13 +1,8 @@
-import { defineStage } from '../spec.js';
-import { configInputs, githubTokenInput, outputDirInput, pythonInput } from './common-inputs.js';
-import { notAvailable } from './not-available.js';
+import { defineStage, type InputSpec, type OutputSpec } from '../spec.js';
+import { concurrencyInputs, configInputs, githubTokenInput, outputDirInput, pythonInput } from './common-inputs.js';
 
-export const evaluate = defineStage({
-  name: 'evaluate',
-  title: 'Evaluate',
-  description:
-    "Run the evaluation flows over the experiment's runs, collect metrics per variant and dataset, write reports and enforce quality gates.",
-  inputs: {
+// Declared apart from the stage so evaluate-run.ts can type against them without a cycle.
+export const evaluateInputs = {
     ...configInputs,
     runs: {
       type: 'path',
@@ -16,6 +11,7 @@ export const evaluate = defineStage({
     },
     ...outputDirInput,
     ...pythonInput,
+    ...concurrencyInputs,
     gates: {
       type: 'multiline',
       description:
@@ -26,12 +22,22 @@ export const evaluate = defineStage({
       description: 'A previous metrics JSON to compare with; the summary shows deltas.',
     },
     ...githubTokenInput,
-  },
-  outputs: {
+} as const satisfies Record<string, InputSpec>;
+
+export const evaluateOutputs = {
     metrics: { description: 'Path of the metrics JSON: one row per evaluator, dataset and run.' },
     report: { description: 'Path of the self-contained HTML report.' },
-  },
-  async run() {
-    notAvailable('evaluate');
+} as const satisfies Record<string, OutputSpec>;
+
+export const evaluate = defineStage({
+  name: 'evaluate',
+  title: 'Evaluate',
+  description:
+    "Run the evaluation flows over the experiment's runs, collect metrics per variant and dataset, write reports and enforce quality gates.",
+  inputs: evaluateInputs,
+  outputs: evaluateOutputs,
+  async run(ctx) {
+    const { runEvaluate } = await import('./evaluate-run.js');
+    return runEvaluate(ctx);
   },
 });

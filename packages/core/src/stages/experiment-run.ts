@@ -1,18 +1,29 @@
+import os from 'node:os';
 import path from 'node:path';
-import { loadExperiment } from '../config/index.js';
-import { NotAvailableError } from '../errors.js';
+import { loadExperiment, type Experiment } from '../config/index.js';
+import { StageFailure } from '../errors.js';
+import type { FlowRunResult } from '../executor/types.js';
+import { executeRuns, runProblems } from '../experiment/execute-plan.js';
+import { RUNS_MANIFEST_SCHEMA, writeRunsManifest, type RunsManifest } from '../experiment/manifest.js';
+import type { Logger } from '../host.js';
 import { code, markdownTable } from '../markdown.js';
 import { planExperiment, planToJson } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
 import type { OutputValues, StageContext } from '../spec.js';
 import type { experimentInputs, experimentOutputs } from './experiment.js';
+import { startLocalExecutor } from './local-promptflow.js';
 
-export async function runExperiment(ctx: StageContext<typeof experimentInputs>,
+export const RUNS_MANIFEST_FILE = 'runs.json';
+
+export async function runExperiment(
+  ctx: StageContext<typeof experimentInputs>,
 ): Promise<OutputValues<typeof experimentOutputs>> {
   const { inputs, host, log } = ctx;
   const configPath = path.resolve(host.workingDirectory, inputs.config);
-  const loaded = await loadExperiment(configPath, { env: inputs.env, environ: host.env });
-  const plan = planExperiment(loaded, { variants: inputs.variants });
-  const planned = planToJson(plan, path.dirname(configPath));
+  const experiment = await loadExperiment(configPath, { env: inputs.env, environ: host.env });
+  logWarnings(experiment, log);
+  const plan = planExperiment(experiment, { variants: inputs.variants });
+  const planned = planToJson(plan, experiment.baseDir);
 
   log.info(
     `${planned.runs.length} run(s) and ${planned.evaluations.length} evaluation(s) planned for experiment '${plan.experiment}'` +
@@ -30,9 +41,85 @@ export async function runExperiment(ctx: StageContext<typeof experimentInputs>,
     await host.appendSummary(planSummary(planned, inputs.env));
     return { runs: planned.runs, evaluations: planned.evaluations };
   }
-  throw new NotAvailableError(
-    'llmops experiment can only plan so far (--dry-run); executing runs with promptflow is not available yet',
-  );
+
+  const outputDir = path.resolve(host.workingDirectory, inputs['output-dir']);
+  const executor = await startLocalExecutor(experiment, host, {
+    outputDir,
+    python: inputs.python,
+    lineConcurrency: inputs['line-concurrency'],
+  });
+  let results: FlowRunResult[];
+  try {
+    results = await executeRuns(
+      plan.runs.map((run) => ({
+        name: run.id,
+        flow: run.flow,
+        data: run.data,
+        variants: run.variants,
+        columnMapping: run.columnMapping,
+      })),
+      executor,
+      {
+        maxParallelRuns: inputs['max-parallel-runs'] || os.availableParallelism(),
+        lineConcurrency: inputs['line-concurrency'],
+        signal: host.signal,
+        log,
+      },
+    );
+  } finally {
+    await executor.close();
+  }
+
+  const manifestPath = path.join(outputDir, RUNS_MANIFEST_FILE);
+  await writeRunsManifest(manifestPath, runsManifest(plan, experiment, inputs.variants, results, executor.home.dir));
+  await host.appendSummary(runsSummary(plan, results, inputs.env));
+  log.info(`runs manifest: ${manifestPath}`);
+
+  const problems = runProblems(results, inputs['max-failed-line-ratio']);
+  if (problems.length > 0) {
+    const headline = problems.length === 1 ? problems[0]! : `${problems.length} runs failed: ${problems.join(' | ')}`;
+    throw new StageFailure(headline);
+  }
+  return { runs: manifestPath };
+}
+
+function logWarnings(experiment: Experiment, log: Logger): void {
+  for (const warning of experiment.warnings) log.warning(warning.message, warning.location);
+}
+
+function runsManifest(
+  plan: Plan,
+  experiment: Experiment,
+  variantSelection: string,
+  results: FlowRunResult[],
+  home: string,
+): RunsManifest {
+  const relative = (file: string) => path.relative(experiment.baseDir, file).split(path.sep).join('/');
+  return {
+    schema: RUNS_MANIFEST_SCHEMA,
+    experiment: plan.experiment,
+    env: plan.env,
+    config: experiment.configFile,
+    variantSelection,
+    executor: { kind: 'local-promptflow', home },
+    runs: plan.runs.map((run, index) => {
+      const result = results[index]!;
+      return {
+        id: run.id,
+        name: result.name,
+        flow: relative(run.flow.path),
+        dataset: run.dataset,
+        data: run.data,
+        variants: run.variants,
+        status: result.status,
+        lines: result.lines,
+        tokens: result.tokens,
+        durationMs: result.durationMs,
+        outputsPath: result.outputsPath,
+        firstError: result.firstError,
+      };
+    }),
+  };
 }
 
 type PlannedJson = ReturnType<typeof planToJson>;
@@ -43,8 +130,11 @@ function variantList(variants: Record<string, string>): string {
     .join(', ');
 }
 
+function summaryTitle(experiment: string, env: string | undefined, what: string): string {
+  return `### llmops experiment: ${what} ${code(experiment)}${env ? ` (env ${code(env)})` : ''}`;
+}
+
 function planSummary(planned: PlannedJson, env: string | undefined): string {
-  const title = `### llmops experiment: plan for ${code(planned.experiment)}${env ? ` (env ${code(env)})` : ''}`;
   const runs = markdownTable(
     ['run', 'dataset', 'variants'],
     planned.runs.map((run) => [code(run.id), run.dataset, variantList(run.variants) || '(no variants)']),
@@ -53,10 +143,23 @@ function planSummary(planned: PlannedJson, env: string | undefined): string {
     ['evaluation', 'evaluator', 'dataset', 'run'],
     planned.evaluations.map((evaluation) => [code(evaluation.id), evaluation.evaluator, evaluation.dataset, code(evaluation.run)]),
   );
-  return `${title}
+  return `${summaryTitle(planned.experiment, env, 'plan for')}\n\n${runs}\n\n${planned.evaluations.length ? evaluations : 'No evaluations planned.'}\n`;
+}
 
-${runs}
-
-${planned.evaluations.length ? evaluations : 'No evaluations planned.'}
-`;
+function runsSummary(plan: Plan, results: FlowRunResult[], env: string | undefined): string {
+  const rows = plan.runs.map((run, index) => {
+    const result = results[index]!;
+    return [
+      code(result.name),
+      run.dataset,
+      variantList(run.variants) || '(no variants)',
+      result.status,
+      `${result.lines.completed}/${result.lines.total}`,
+      String(result.lines.failed),
+      String(result.tokens.total),
+      `${(result.durationMs / 1000).toFixed(1)} s`,
+    ];
+  });
+  const table = markdownTable(['run', 'dataset', 'variants', 'status', 'lines ok', 'failed', 'tokens', 'duration'], rows);
+  return `${summaryTitle(plan.experiment, env, 'runs of')}\n\n${table}\n`;
 }

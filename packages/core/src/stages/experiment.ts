@@ -1,5 +1,5 @@
 import { defineStage, type InputSpec, type OutputSpec } from '../spec.js';
-import { configInputs, outputDirInput, pythonInput } from './common-inputs.js';
+import { concurrencyInputs, configInputs, outputDirInput, pythonInput } from './common-inputs.js';
 
 // Declared apart from the stage so experiment-run.ts can type against them without a cycle.
 export const experimentInputs = {
@@ -17,18 +17,7 @@ export const experimentInputs = {
     },
     ...pythonInput,
     ...outputDirInput,
-    'max-parallel-runs': {
-      type: 'integer',
-      description: 'How many runs execute at once. 0 means the number of CPU cores.',
-      default: 0,
-      min: 0,
-    },
-    'line-concurrency': {
-      type: 'integer',
-      description: "Lines executed concurrently inside one run (promptflow's PF_WORKER_COUNT).",
-      default: 4,
-      min: 1,
-    },
+    ...concurrencyInputs,
     'max-failed-line-ratio': {
       type: 'number',
       description: 'Largest share of failed lines (0 to 1) a run may have before the stage fails.',
