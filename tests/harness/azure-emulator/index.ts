@@ -6,12 +6,14 @@ import { type ArmContext, handleArm, PROVIDER } from './arm.js';
 import { type CallRecord, CallLog } from './calls.js';
 import { createSelfSignedCertificate } from './cert.js';
 import { canaryToken, FakeTokenCredential } from './credential.js';
+import { EntraEmulator } from './entra.js';
 import { Faults } from './faults.js';
 import { type DatastoreSecrets, EmulatorState, type WorkspaceScope } from './state.js';
 
 export { CallLog, type CallRecord, isWrite } from './calls.js';
 export { canaryToken, FakeTokenCredential } from './credential.js';
 export { Faults, type RequestMatch } from './faults.js';
+export { EntraEmulator, type EntraTokenRequest, type GitHubOidcRequest } from './entra.js';
 export { type ArmResource, type DatastoreSecrets, EmulatorState, type WorkspaceScope } from './state.js';
 export { armClientOptions, createMlClient } from './client.js';
 
@@ -62,6 +64,12 @@ export interface AzureEmulator {
   calls: CallLog;
   state: EmulatorState;
   faults: Faults;
+  /**
+   * A Microsoft Entra ID stand-in on the same origin (openid-configuration, client-credentials
+   * token endpoint) and a GitHub OIDC issuer, for the real @azure/identity credentials in child
+   * processes. Its requests are logged in `entra.tokenRequests`, not in `calls` (ARM only).
+   */
+  entra: EntraEmulator;
   /** A credential handing out the accepted token. */
   credential(): FakeTokenCredential;
   /** Environment for a child process that should trust the emulator. */
@@ -89,6 +97,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
 
   const calls = new CallLog();
   const faults = new Faults();
+  const entra = new EntraEmulator(token, () => baseUrl);
   const certificate = createSelfSignedCertificate();
   const sockets = new Set<Socket>();
   let baseUrl = '';
@@ -124,6 +133,13 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
     const method = (request.method ?? 'GET').toUpperCase();
     const apiVersion = url.searchParams.get('api-version') ?? undefined;
     const authorization = request.headers.authorization;
+    // Sign-in traffic is not ARM traffic: answered before the call log, the token check and the
+    // faults, so ARM request counts and fault rules stay about ARM.
+    const signIn = entra.handle(method, url, raw, authorization);
+    if (signIn) {
+      send(response, signIn.status, signIn.body);
+      return;
+    }
     const parsed = parseBody(raw);
     const call: CallRecord = {
       method,
@@ -223,6 +239,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
     calls,
     state,
     faults,
+    entra,
     credential: () => new FakeTokenCredential(token),
     childEnv: () => ({ NODE_EXTRA_CA_CERTS: certificate.certPath }),
     stop: async () => {

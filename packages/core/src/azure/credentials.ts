@@ -102,6 +102,7 @@ const AUTO_ORDER: readonly AzureAuthMethod[] = [
 ];
 
 interface ResolvedInputs {
+  authority: AuthorityOptions;
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
@@ -114,6 +115,7 @@ interface ResolvedInputs {
 function resolveInputs(options: AzureCredentialOptions): ResolvedInputs {
   const env = options.env;
   return {
+    authority: authorityOptions(env),
     // The conventional variables fill gaps, so `client-id` need not be repeated when a runner
     // (or the Jenkins credentials binding) already exports AZURE_CLIENT_ID.
     tenantId: nonEmpty(options.tenantId) ?? nonEmpty(env.AZURE_TENANT_ID),
@@ -128,7 +130,7 @@ function resolveInputs(options: AzureCredentialOptions): ResolvedInputs {
 
 const CANDIDATES: Record<AzureAuthMethod, (inputs: ResolvedInputs) => Candidate> = {
   'github-oidc': (inputs) => {
-    const { tenantId, clientId, getIdToken, env } = inputs;
+    const { tenantId, clientId, getIdToken, env, authority } = inputs;
     const missing = missingOf({
       [CLIENT_ID]: clientId,
       [TENANT_ID]: tenantId,
@@ -142,12 +144,12 @@ const CANDIDATES: Record<AzureAuthMethod, (inputs: ResolvedInputs) => Candidate>
       detail: `federated GitHub OIDC token for client ${clientId}`,
       // Asked for on every token refresh: GitHub's OIDC tokens live minutes, longer jobs need new ones.
       make: () =>
-        new ClientAssertionCredential(tenantId!, clientId!, () => getIdToken(AZURE_AD_TOKEN_EXCHANGE_AUDIENCE)),
+        new ClientAssertionCredential(tenantId!, clientId!, () => getIdToken(AZURE_AD_TOKEN_EXCHANGE_AUDIENCE), ...withAuthority(authority)),
     };
   },
 
   'azure-pipelines': (inputs) => {
-    const { tenantId, clientId, serviceConnectionId, systemAccessToken } = inputs;
+    const { tenantId, clientId, serviceConnectionId, systemAccessToken, authority } = inputs;
     const missing = missingOf({
       'the service connection id': serviceConnectionId,
       [CLIENT_ID]: clientId,
@@ -160,18 +162,18 @@ const CANDIDATES: Record<AzureAuthMethod, (inputs: ResolvedInputs) => Candidate>
       detail: `workload identity federation of service connection ${serviceConnectionId}`,
       // The credential reads SYSTEM_OIDCREQUESTURI from process.env itself when it fetches a token;
       // the agent sets it for every task.
-      make: () => new AzurePipelinesCredential(tenantId!, clientId!, serviceConnectionId!, systemAccessToken!),
+      make: () => new AzurePipelinesCredential(tenantId!, clientId!, serviceConnectionId!, systemAccessToken!, ...withAuthority(authority)),
     };
   },
 
   'service-principal': (inputs) => {
-    const { tenantId, clientId, clientSecret } = inputs;
+    const { tenantId, clientId, clientSecret, authority } = inputs;
     const missing = missingOf({ [CLIENT_ID]: clientId, [TENANT_ID]: tenantId, 'client-secret': clientSecret });
     if (missing.length > 0) return { ok: false, missing };
     return {
       ok: true,
       detail: `client secret of service principal ${clientId}`,
-      make: () => new ClientSecretCredential(tenantId!, clientId!, clientSecret!),
+      make: () => new ClientSecretCredential(tenantId!, clientId!, clientSecret!, ...withAuthority(authority)),
     };
   },
 
@@ -205,6 +207,7 @@ function environmentCandidate(env: NodeJS.ProcessEnv): Candidate {
   const secret = nonEmpty(env.AZURE_CLIENT_SECRET);
   const certificatePath = nonEmpty(env.AZURE_CLIENT_CERTIFICATE_PATH);
   const tokenFile = nonEmpty(env.AZURE_FEDERATED_TOKEN_FILE);
+  const authority = authorityOptions(env);
 
   const missing = missingOf({
     AZURE_CLIENT_ID: clientId,
@@ -218,7 +221,7 @@ function environmentCandidate(env: NodeJS.ProcessEnv): Candidate {
     return {
       ok: true,
       detail: `AZURE_CLIENT_SECRET of client ${clientId}`,
-      make: () => new ClientSecretCredential(tenantId!, clientId!, secret),
+      make: () => new ClientSecretCredential(tenantId!, clientId!, secret, ...withAuthority(authority)),
     };
   }
   if (certificatePath) {
@@ -230,14 +233,37 @@ function environmentCandidate(env: NodeJS.ProcessEnv): Candidate {
         new ClientCertificateCredential(tenantId!, clientId!, {
           certificatePath,
           ...(certificatePassword ? { certificatePassword } : {}),
-        }),
+        }, ...withAuthority(authority)),
     };
   }
   return {
     ok: true,
     detail: `AZURE_FEDERATED_TOKEN_FILE of client ${clientId}`,
-    make: () => new WorkloadIdentityCredential({ tenantId: tenantId!, clientId: clientId!, tokenFilePath: tokenFile! }),
+    make: () => new WorkloadIdentityCredential({ ...authority, tenantId: tenantId!, clientId: clientId!, tokenFilePath: tokenFile! }),
   };
+}
+
+/** Where Microsoft Entra is, for the credentials that talk to it directly. */
+interface AuthorityOptions {
+  authorityHost?: string;
+  disableInstanceDiscovery?: boolean;
+}
+
+/**
+ * AZURE_AUTHORITY_HOST, the variable @azure/identity itself documents, names the Entra authority
+ * of a sovereign, private or test cloud. It is read from `env` like everything else here (the
+ * library would read process.env). An authority named explicitly is trusted as configured:
+ * instance discovery, which asks login.microsoftonline.com to vouch for it, is skipped, because
+ * Azure Stack, air-gapped clouds and loopback test servers cannot be vouched for that way.
+ */
+function authorityOptions(env: NodeJS.ProcessEnv): AuthorityOptions {
+  const authorityHost = nonEmpty(env.AZURE_AUTHORITY_HOST);
+  return authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {};
+}
+
+/** The trailing options argument, present only when there is something to say (public cloud: none). */
+function withAuthority(authority: AuthorityOptions): [] | [AuthorityOptions] {
+  return authority.authorityHost ? [authority] : [];
 }
 
 function choose(

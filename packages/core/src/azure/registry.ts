@@ -19,6 +19,8 @@ import { ConfigurationError } from '../errors.js';
 import { validateAssetName } from '../registry/local.js';
 import type { AssetKind, AssetVersion, RegisterRequest, Registry } from '../registry/types.js';
 
+export { promptFlowModelProperties } from './promptflow-model.js';
+
 /**
  * Data assets and flows (as models) in an Azure Machine Learning workspace.
  *
@@ -58,21 +60,6 @@ export interface AzureMlRegistryOptions {
   log?: { info(message: string): void };
   /** Register a secret value with the host's masking before it is used (Host.setSecret). */
   setSecret?: (value: string) => void;
-}
-
-/** Properties that make a model show up as a prompt flow in Azure ML studio (Test tab, chat UI). */
-export function promptFlowModelProperties(options: {
-  flowId: string;
-  chat?: { input: string; output: string };
-}): Record<string, string> {
-  return {
-    'azureml.promptflow.source_flow_id': options.flowId,
-    ...(options.chat && {
-      'azureml.promptflow.mode': 'chat',
-      'azureml.promptflow.chat_input': options.chat.input,
-      'azureml.promptflow.chat_output': options.chat.output,
-    }),
-  };
 }
 
 interface UploadTarget {

@@ -47,7 +47,8 @@ export const registerIfChangedOutputs = {
     json: true,
   },
   manifest: {
-    description: 'Path of the registration manifest (schema llmops/registration@1) for deploy: <output-dir>/registration.json.',
+    description:
+      'Path of the registration manifest (schema llmops/registration@1) for deploy: <output-dir>/registration.json.',
   },
 } as const satisfies Record<string, OutputSpec>;
 

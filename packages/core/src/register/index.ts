@@ -1,0 +1,6 @@
+export * from './assets.js';
+export * from './manifest.js';
+export * from './metric-comparison.js';
+export * from './open-registry.js';
+export * from './register-assets.js';
+export * from './registry-errors.js';

@@ -1,0 +1,127 @@
+/**
+ * From the stage's inputs to a Registry: a folder, or an Azure ML workspace signed in with the
+ * credential the runner offers. The Azure SDK is loaded only for `azureml`.
+ */
+import path from 'node:path';
+import type { AzureAuth } from '../azure/credentials.js';
+import { ConfigurationError } from '../errors.js';
+import type { Host, Logger } from '../host.js';
+import { LocalRegistry } from '../registry/local.js';
+import type { Registry } from '../registry/types.js';
+import type { RegistryCoordinates } from './manifest.js';
+
+/** Environment variables that point llmops at a non-public cloud (sovereign, private, or a test emulator). */
+export const CLOUD_ENV = {
+  /** Azure Resource Manager, e.g. https://management.chinacloudapi.cn. The token audience follows it. */
+  armEndpoint: 'LLMOPS_ARM_ENDPOINT',
+  /**
+   * Blob service URL of the datastore's storage account when it is not
+   * `<protocol>://<account>.blob.<endpoint suffix>` (a private DNS name, Azurite); `{account}`
+   * is replaced with the account name.
+   */
+  blobEndpoint: 'LLMOPS_BLOB_ENDPOINT',
+} as const;
+
+export const PUBLIC_ARM_ENDPOINT = 'https://management.azure.com';
+
+export interface RegistryTarget {
+  registry: Registry;
+  /** Where the versions are, for the manifest (no secrets). */
+  coordinates: RegistryCoordinates;
+}
+
+export interface RegistryInputs {
+  registry: 'local' | 'azureml';
+  /** Local registry folder, relative to the working directory. */
+  registryPath: string;
+  auth: AzureAuth;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  workspaceName?: string;
+  tenantId?: string;
+  clientId?: string;
+  /** Azure DevOps: the AzureRM service connection (its id, as the agent passes it). */
+  serviceConnection?: string;
+}
+
+export async function openRegistry(inputs: RegistryInputs, host: Host, log: Logger): Promise<RegistryTarget> {
+  if (inputs.registry === 'local') {
+    const root = path.resolve(host.workingDirectory, inputs.registryPath);
+    return { registry: new LocalRegistry(root), coordinates: { kind: 'local', path: root } };
+  }
+  return openAzureMlRegistry(inputs, host, log);
+}
+
+async function openAzureMlRegistry(inputs: RegistryInputs, host: Host, log: Logger): Promise<RegistryTarget> {
+  const missing = (
+    [
+      ['subscription-id', inputs.subscriptionId],
+      ['resource-group', inputs.resourceGroup],
+      ['workspace-name', inputs.workspaceName],
+    ] as const
+  )
+    .filter(([, value]) => !value)
+    .map(([name]) => name);
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      `registry 'azureml' needs the input(s) ${missing.join(', ')} (the Azure ML workspace)`,
+    );
+  }
+  const subscriptionId = inputs.subscriptionId!;
+  const resourceGroup = inputs.resourceGroup!;
+  const workspaceName = inputs.workspaceName!;
+  const armEndpoint = httpsUrl(host.env[CLOUD_ENV.armEndpoint] || PUBLIC_ARM_ENDPOINT, CLOUD_ENV.armEndpoint);
+  const blobEndpoint = host.env[CLOUD_ENV.blobEndpoint] || undefined;
+
+  // A secret the credential will read must be masked before anything can print it.
+  const clientSecret = host.env.AZURE_CLIENT_SECRET;
+  if (clientSecret) host.setSecret(clientSecret);
+
+  const [{ AzureMachineLearningWorkspaces }, { createAzureCredential }, { AzureMlRegistry }] = await Promise.all([
+    import('@azure/arm-machinelearning'),
+    import('../azure/credentials.js'),
+    import('../azure/registry.js'),
+  ]);
+  const { credential } = createAzureCredential({
+    auth: inputs.auth,
+    tenantId: inputs.tenantId,
+    clientId: inputs.clientId,
+    serviceConnectionId: inputs.serviceConnection,
+    getIdToken: host.getIdToken?.bind(host),
+    env: host.env,
+    log,
+  });
+  // Generated ARM clients build URLs from $host and the token audience from endpoint: both
+  // follow the configured cloud.
+  const client = new AzureMachineLearningWorkspaces(credential, subscriptionId, {
+    endpoint: armEndpoint,
+    $host: armEndpoint,
+  });
+  if (armEndpoint !== PUBLIC_ARM_ENDPOINT)
+    log.info(`Azure Resource Manager: ${armEndpoint} (${CLOUD_ENV.armEndpoint})`);
+
+  const registry = new AzureMlRegistry({
+    client,
+    resourceGroup,
+    workspaceName,
+    credential,
+    ...(blobEndpoint && {
+      blobServiceUrl: (datastore) => blobEndpoint.replace('{account}', datastore.accountName ?? ''),
+    }),
+    log,
+    setSecret: (value) => host.setSecret(value),
+  });
+  return { registry, coordinates: { kind: 'azureml', subscriptionId, resourceGroup, workspaceName } };
+}
+
+function httpsUrl(value: string, variable: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`${variable}: '${value}' is not a URL`);
+  }
+  // The SDK's bearer-token policy refuses to send a token over plain http; say so up front.
+  if (url.protocol !== 'https:') throw new ConfigurationError(`${variable}: '${value}' must be an https URL`);
+  return value.replace(/\/+$/, '');
+}
