@@ -45,9 +45,6 @@ export async function runRegisterIfChanged(
     modelName: inputs['model-name'],
     includeEvaluators: inputs['include-evaluators'],
   });
-  for (const dataset of skipped) {
-    log.info(`dataset ${dataset.name}: ${dataset.uri} is a registry reference already; nothing to register`);
-  }
 
   const target = await (dependencies.openRegistry ?? openRegistry)(
     {
@@ -64,6 +61,9 @@ export async function runRegisterIfChanged(
     host,
     log,
   );
+  for (const dataset of skipped) {
+    log.info(`dataset ${dataset.name}: ${dataset.uri} is a registry reference already; nothing to register`);
+  }
   log.info(
     `${assets.length} asset(s) of experiment '${experiment.name}'${experiment.env ? ` (env ${experiment.env})` : ''} in ${describeRegistry(target.coordinates)}`,
   );
