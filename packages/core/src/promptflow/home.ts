@@ -22,6 +22,7 @@
  *   KEYRING_PROPERTY_FILE_PATH puts its file where we want: in a private temp folder outside the
  *   output dir (CI uploads output dirs as artifacts), removed when the executor closes.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,12 +52,23 @@ export const PROMPTFLOW_ENV = {
   azureMonitorStatsbeat: 'APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL',
 } as const;
 
-const PF_CONFIG = `# Written by llmops: an isolated promptflow home for one stage invocation.
+/**
+ * promptflow rewrites pf.yaml on first use (set_config: the privacy notice's `first_run`, the
+ * `cli.installation_id`), without locking. Parallel runs in a fresh home then read each other's
+ * half-written file: the run fails with a YAML error, or loses telemetry: false and tries to
+ * reach Application Insights. Writing both keys up front leaves promptflow nothing to write.
+ */
+function pfConfig(installationId: string): string {
+  return `# Written by llmops: an isolated promptflow home for one stage invocation.
 telemetry:
   enabled: false
 trace:
   destination: none
+first_run: true
+cli:
+  installation_id: ${installationId}
 `;
+}
 
 /**
  * Create a fresh home under `parentDir` (a new folder each time: run names only need to be unique
@@ -64,19 +76,28 @@ trace:
  * evaluation runs must live in the home of the runs they evaluate (`pf run create --run`).
  * A reopened home gets a new keyring file, so its connections must be created again.
  */
-export async function createPromptflowHome(parentDir: string, promptflowVersion: string, existing?: string): Promise<PromptflowHome> {
+export async function createPromptflowHome(
+  parentDir: string,
+  promptflowVersion: string,
+  existing?: string,
+): Promise<PromptflowHome> {
   await mkdir(parentDir, { recursive: true });
   const dir = existing ? path.resolve(existing) : await mkdtemp(path.join(path.resolve(parentDir), 'pf-home-'));
   if (existing) await mkdir(dir, { recursive: true });
   const keyringDir = await mkdtemp(path.join(os.tmpdir(), 'llmops-keyring-'));
   const keyringFile = path.join(keyringDir, 'keyring_pass.cfg');
 
-  await writeFile(path.join(dir, 'pf.yaml'), PF_CONFIG);
+  await writeFile(path.join(dir, 'pf.yaml'), pfConfig(randomUUID()));
   // Same keys and time format as promptflow/_sdk/_version_hint_utils.py.
   const now = pythonDatetime(new Date());
   await writeFile(
     path.join(dir, 'pf_version_check.json'),
-    JSON.stringify({ current_version: promptflowVersion, latest_version: promptflowVersion, last_check_time: now, last_hint_time: now }),
+    JSON.stringify({
+      current_version: promptflowVersion,
+      latest_version: promptflowVersion,
+      last_check_time: now,
+      last_hint_time: now,
+    }),
     { mode: 0o600 },
   );
 

@@ -52,6 +52,9 @@ export async function runEvaluate(ctx: StageContext<typeof evaluateInputs>): Pro
 
   const outputDir = path.resolve(host.workingDirectory, inputs['output-dir']);
   let results: FlowRunResult[] = [];
+  // Evaluation runs join the experiment's home, where an earlier evaluate may have left runs of
+  // the same evaluations: each invocation names its runs apart.
+  const invocation = Date.now().toString(36);
   if (evaluations.length > 0) {
     const executor = await startLocalExecutor(experiment, host, {
       outputDir,
@@ -61,7 +64,7 @@ export async function runEvaluate(ctx: StageContext<typeof evaluateInputs>): Pro
     });
     try {
       results = await executeRuns(
-        evaluations.map((evaluation) => evaluationRequest(evaluation, runsById.get(evaluation.run)!)),
+        evaluations.map((evaluation) => evaluationRequest(evaluation, runsById.get(evaluation.run)!, invocation)),
         executor,
         {
           maxParallelRuns: inputs['max-parallel-runs'] || os.availableParallelism(),
@@ -126,9 +129,9 @@ function evaluationMapping(mapping: Record<string, string>): Record<string, stri
   return Object.fromEntries(Object.entries(mapping).map(([input, source]) => [input, source.replace(/\$\{target\./g, '${run.outputs.')]));
 }
 
-function evaluationRequest(evaluation: PlannedEvaluation, run: RunRecord): FlowRunRequest {
+function evaluationRequest(evaluation: PlannedEvaluation, run: RunRecord, invocation: string): FlowRunRequest {
   return {
-    name: `${evaluation.id}__on__${run.name}`,
+    name: `${evaluation.id}__${invocation}`,
     flow: evaluation.flow,
     data: evaluation.data,
     variants: {},
