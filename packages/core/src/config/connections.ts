@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import type { SourceLocation } from '../errors.js';
-import { unknownNameMessage } from './suggest.js';
+import { unknownNameMessage } from '../suggest.js';
 import { nonEmptyString, parseWithSchema, strictObject } from './validate.js';
 import type { FieldPath, YamlSource } from './yaml-source.js';
 

@@ -27,7 +27,7 @@ import { resolveFlow } from '../flow/detect.js';
 import type { DataSource, ResolvedFlow } from '../plan/types.js';
 import { mappingProblem, mappingValueToString, type MappingContext } from './bindings.js';
 import { parseConnection, type ConnectionConfig } from './connections.js';
-import { unknownNameMessage } from './suggest.js';
+import { unknownNameMessage } from '../suggest.js';
 import { nonEmptyString, parseWithSchema, strictObject } from './validate.js';
 import { YamlSource, formatFieldPath, pathKind, type FieldPath } from './yaml-source.js';
 

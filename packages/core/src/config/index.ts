@@ -20,5 +20,5 @@ export {
   type WebAppEndpointConfig,
 } from './deployment-config.js';
 export { mappingProblem, type MappingContext } from './bindings.js';
-export { editDistance, nearest } from './suggest.js';
+export { editDistance, nearest } from '../suggest.js';
 export { YamlSource, formatFieldPath, type FieldPath } from './yaml-source.js';

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import type { ConfigurationError } from '../errors.js';
-import { unknownNameMessage } from './suggest.js';
+import { unknownNameMessage } from '../suggest.js';
 import { describeValue, formatFieldPath, type FieldPath, type LocationTarget, type YamlSource } from './yaml-source.js';
 
 /**

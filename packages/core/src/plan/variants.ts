@@ -10,7 +10,7 @@
  * varying slowest. Aliases the template accepts: `*` for all, `default` for defaults.
  */
 import { ConfigurationError } from '../errors.js';
-import { nearest } from '../config/suggest.js';
+import { nearest } from '../suggest.js';
 import type { NodeVariants, ResolvedFlow, VariantSelection } from './types.js';
 
 /** Node name -> variant id, for every node that has variants. */
