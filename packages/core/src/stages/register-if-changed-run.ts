@@ -6,6 +6,7 @@ import { readMetricsDocument, type MetricsDocument } from '../evaluate/metrics.j
 import { code, markdownTable } from '../markdown.js';
 import { selectAssets, type SkippedDataset } from '../register/assets.js';
 import {
+  REGISTRATION_SCHEMA,
   writeRegistrationManifest,
   type RegistrationManifest,
   type RegistryCoordinates,
@@ -127,7 +128,7 @@ function manifestOf(
   skipped: readonly SkippedDataset[],
 ): RegistrationManifest {
   return {
-    schema: 'llmops/registration@1',
+    schema: REGISTRATION_SCHEMA,
     experiment: experiment.name,
     ...(experiment.env && { env: experiment.env }),
     registry,
