@@ -47,7 +47,11 @@ describe('openai-server', () => {
     const started = Date.now();
     const body = await (await post('/completions', { model: 'm', prompt: 'say hi' })).json();
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-    expect(body).toMatchObject({ object: 'text_completion', choices: [{ text: 'SAY HI' }], usage: { prompt_tokens: 2, completion_tokens: 2 } });
+    expect(body).toMatchObject({
+      object: 'text_completion',
+      choices: [{ text: 'SAY HI' }],
+      usage: { prompt_tokens: 2, completion_tokens: 2 },
+    });
   });
 
   test('errors only when a test asks, then normal answers resume', async () => {
@@ -55,7 +59,9 @@ describe('openai-server', () => {
     server.failNext({ status: 429, message: 'slow down' });
     const limited = await post('/chat/completions', { messages: [{ role: 'user', content: 'refund please' }] });
     expect(limited.status).toBe(429);
-    expect(await limited.json()).toEqual({ error: { message: 'slow down', type: 'server_error', param: null, code: null } });
+    expect(await limited.json()).toEqual({
+      error: { message: 'slow down', type: 'server_error', param: null, code: null },
+    });
     const ok = await post('/chat/completions', { messages: [{ role: 'user', content: 'refund please' }] });
     expect((await ok.json()).choices[0].message.content).toBe('billing');
     expect((await post('/chat/completions', { stream: true, messages: [] })).status).toBe(400);

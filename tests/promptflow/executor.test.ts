@@ -38,7 +38,10 @@ describeWithPromptflow('LocalPromptflowExecutor: offline classification', () => 
   });
 
   const classify = (name: string, variants: Record<string, string>) =>
-    executor.run({ name, flow: classifier, data: tickets, variants, columnMapping: { text: '${data.text}' } }, { lineConcurrency: 2 });
+    executor.run(
+      { name, flow: classifier, data: tickets, variants, columnMapping: { text: '${data.text}' } },
+      { lineConcurrency: 2 },
+    );
   const evaluate = (name: string, baseRun: string) =>
     executor.run({
       name,
@@ -55,7 +58,11 @@ describeWithPromptflow('LocalPromptflowExecutor: offline classification', () => 
       classify('scored', { normalize: 'variant_0', classify: 'variant_1' }),
     ]);
     for (const result of [defaults, scored]) {
-      expect(result).toMatchObject({ status: 'Completed', lines: { total: 24, completed: 24, failed: 0 }, failedLines: [] });
+      expect(result).toMatchObject({
+        status: 'Completed',
+        lines: { total: 24, completed: 24, failed: 0 },
+        failedLines: [],
+      });
       expect(result.firstError).toBeUndefined();
       expect(result.runDir).toBe(path.join(executor.home.runsDir, result.name));
       expect(await readJsonLines(result.outputsPath)).toHaveLength(24);
@@ -63,9 +70,12 @@ describeWithPromptflow('LocalPromptflowExecutor: offline classification', () => 
       expect(result.durationMs).toBeGreaterThan(0);
     }
     // The one-node variant is promptflow's own --variant: the run records it.
-    expect(log.lines.some((line) => line.includes("--variant ${classify.variant_1}"))).toBe(true);
+    expect(log.lines.some((line) => line.includes('--variant ${classify.variant_1}'))).toBe(true);
 
-    const [defaultsEval, scoredEval] = await Promise.all([evaluate('defaults_eval', 'defaults'), evaluate('scored_eval', 'scored')]);
+    const [defaultsEval, scoredEval] = await Promise.all([
+      evaluate('defaults_eval', 'defaults'),
+      evaluate('scored_eval', 'scored'),
+    ]);
     expect(defaultsEval).toMatchObject({ status: 'Completed', lines: { total: 24, completed: 24, failed: 0 } });
     expect(defaultsEval.metrics.accuracy).toBe(0.75);
     expect(scoredEval.metrics).toMatchObject({ accuracy: 0.9583, 'accuracy.technical': 0.8333, 'accuracy.billing': 1 });
@@ -113,7 +123,9 @@ describeWithPromptflow('LocalPromptflowExecutor: offline classification', () => 
     });
     expect(result.status).toBe('Failed');
     expect(result.lines).toEqual({ total: 0, completed: 0, failed: 0 });
-    expect(result.firstError).toMatch(/^The input for batch run is incorrect\. Couldn't find these mapping relations: \$\{data\.nope\}/);
+    expect(result.firstError).toMatch(
+      /^The input for batch run is incorrect\. Couldn't find these mapping relations: \$\{data\.nope\}/,
+    );
   });
 
   test('a data file that does not exist is Failed with the reason', async () => {
@@ -126,7 +138,9 @@ describeWithPromptflow('LocalPromptflowExecutor: offline classification', () => 
     });
     expect(result.status).toBe('Failed');
     // pf stops before the run exists; its CLI message, folded to one line, is the reason.
-    expect(result.firstError).toContain(`Can't find directory or file in resolved absolute path: ${path.join(example, 'data', 'missing.jsonl')}`);
+    expect(result.firstError).toContain(
+      `Can't find directory or file in resolved absolute path: ${path.join(example, 'data', 'missing.jsonl')}`,
+    );
     expect(result.firstError).not.toContain('\n');
   });
 

@@ -6,7 +6,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ConfigurationError } from '../../packages/core/src/errors.js';
 import { LocalPromptflowExecutor } from '../../packages/core/src/promptflow/index.js';
-import { describeWithPromptflow, examplesDir, flowAt, readJsonLines, recordingLogger, repoRoot, tempDir } from './support.js';
+import {
+  describeWithPromptflow,
+  examplesDir,
+  flowAt,
+  readJsonLines,
+  recordingLogger,
+  repoRoot,
+  tempDir,
+} from './support.js';
 
 const functionExample = path.join(examplesDir, 'flex-flows', 'function-flow');
 const classExample = path.join(examplesDir, 'flex-flows', 'class-flow');
@@ -56,7 +64,13 @@ describeWithPromptflow('flex flows', () => {
     const flow = await flowAt(path.join(classExample, 'flows', 'faq-bot'));
     expect(flow.kind).toBe('flex-class');
     const data = path.join(classExample, 'data', 'questions.jsonl');
-    const run = await executor.run({ name: 'faq', flow, data, variants: {}, columnMapping: { question: '${data.question}' } });
+    const run = await executor.run({
+      name: 'faq',
+      flow,
+      data,
+      variants: {},
+      columnMapping: { question: '${data.question}' },
+    });
     expect(run).toMatchObject({ status: 'Completed', lines: { total: 8, completed: 8, failed: 0 } });
     expect((await readJsonLines(run.outputsPath))[0]?.answer).toMatch(/^Hi! Use the Forgot password link/);
 
@@ -75,7 +89,11 @@ describeWithPromptflow('flex flows', () => {
   });
 
   test('a class flow whose init secret is not in the environment is refused before promptflow starts', async () => {
-    const bare = await LocalPromptflowExecutor.start({ outputDir: await tempDir('flex-noenv'), projectDir: repoRoot, env: { PATH: process.env.PATH } });
+    const bare = await LocalPromptflowExecutor.start({
+      outputDir: await tempDir('flex-noenv'),
+      projectDir: repoRoot,
+      env: { PATH: process.env.PATH },
+    });
     try {
       const refused = await bare
         .run({

@@ -51,7 +51,9 @@ describeWithPromptflow('LocalPromptflowExecutor: isolation', () => {
       });
       expect(result.lines).toEqual({ total: 2, completed: 1, failed: 1 });
       // The flow got the decrypted secret from the connection store...
-      expect((await readJsonLines(result.outputsPath))[0]?.reply).toBe(`https://search.example.test hello token-length=${CANARY.length}`);
+      expect((await readJsonLines(result.outputsPath))[0]?.reply).toBe(
+        `https://search.example.test hello token-length=${CANARY.length}`,
+      );
       // ...and what it said about it comes back redacted.
       expect(result.firstError).toBe("line 1: Execution failure in 'use_connection': (ValueError) refusing token ***");
       expect(JSON.stringify(result)).not.toContain(CANARY);
@@ -69,7 +71,11 @@ describeWithPromptflow('LocalPromptflowExecutor: isolation', () => {
   });
 
   test('cancellation stops the run, kills its process group and reports Canceled', async () => {
-    const executor = await LocalPromptflowExecutor.start({ outputDir: await tempDir('cancel'), projectDir: repoRoot, killGraceMs: 2_000 });
+    const executor = await LocalPromptflowExecutor.start({
+      outputDir: await tempDir('cancel'),
+      projectDir: repoRoot,
+      killGraceMs: 2_000,
+    });
     try {
       const controller = new AbortController();
       const started = Date.now();
@@ -113,8 +119,14 @@ describeWithPromptflow('LocalPromptflowExecutor: isolation', () => {
   });
 
   test('the repo .venv is found from a project folder below it', async () => {
-    const found = await findPromptflowPython({ searchDirs: [path.join(repoRoot, 'examples', 'offline-classification'), repoRoot] });
-    expect(found).toMatchObject({ python: path.join(repoRoot, '.venv', 'bin', 'python'), source: 'venv', promptflowVersion: '1.18.5' });
+    const found = await findPromptflowPython({
+      searchDirs: [path.join(repoRoot, 'examples', 'offline-classification'), repoRoot],
+    });
+    expect(found).toMatchObject({
+      python: path.join(repoRoot, '.venv', 'bin', 'python'),
+      source: 'venv',
+      promptflowVersion: '1.18.5',
+    });
     expect(found.keyringsAltVersion).toBeDefined();
     expect(found.toolsVersion).toBeDefined();
   });

@@ -40,7 +40,13 @@ describeWithPromptflow('llm-classification against the loopback OpenAI server', 
 
   const classify = async (name: string, variants: Record<string, string>) => {
     server.reset();
-    const result = await executor.run({ name, flow: classifier, data, variants, columnMapping: { text: '${data.text}' } });
+    const result = await executor.run({
+      name,
+      flow: classifier,
+      data,
+      variants,
+      columnMapping: { text: '${data.text}' },
+    });
     return { result, systemPrompts: server.requests.map((request) => systemPrompt(request.body)) };
   };
 
@@ -67,7 +73,9 @@ describeWithPromptflow('llm-classification against the loopback OpenAI server', 
 
     // The connection's key reached the server; the user message is the ticket itself.
     expect(server.requests[0]?.authorization).toBe(`Bearer ${API_KEY}`);
-    expect(server.requests.map((request) => lastUserMessage(request.body)).sort()).toContain('I received someone else\'s order.');
+    expect(server.requests.map((request) => lastUserMessage(request.body)).sort()).toContain(
+      "I received someone else's order.",
+    );
     // Tokens come from promptflow's own accounting of the LLM calls (words, as the server counts).
     expect(guided.result.tokens.prompt).toBeGreaterThan(guided.result.tokens.completion);
     expect(guided.result.tokens.completion).toBe(8);

@@ -24,9 +24,16 @@ if (!hasVenv && process.env.CI) {
 }
 if (!hasVenv) console.warn(`promptflow tests skipped: ${MISSING_VENV}`);
 
+/**
+ * Each `pf run create` takes 5-20 s on a busy 2-core runner, and a test may chain four of them:
+ * more than vitest's default budget, bounded all the same.
+ */
+const PROMPTFLOW_TEST_TIMEOUT_MS = 300_000;
+
 /** A describe block that needs the venv; its title says why when it is skipped. */
 export function describeWithPromptflow(name: string, body: () => void): void {
-  describe.skipIf(!hasVenv)(hasVenv ? name : `${name} [skipped: ${MISSING_VENV}]`, body);
+  const title = hasVenv ? name : `${name} [skipped: ${MISSING_VENV}]`;
+  describe.skipIf(!hasVenv)(title, { timeout: PROMPTFLOW_TEST_TIMEOUT_MS }, body);
 }
 
 export function tempDir(prefix: string): Promise<string> {

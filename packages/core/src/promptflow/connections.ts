@@ -55,9 +55,18 @@ export interface CreateConnectionsOptions {
   secretValues: string[];
 }
 
-export async function createConnections(connections: ConnectionSpec[], options: CreateConnectionsOptions): Promise<void> {
+export async function createConnections(
+  connections: ConnectionSpec[],
+  options: CreateConnectionsOptions,
+): Promise<void> {
   if (connections.length === 0) return;
-  const payload = connections.map(({ name, type, properties, configs, secrets }) => ({ name, type, properties, configs, secrets }));
+  const payload = connections.map(({ name, type, properties, configs, secrets }) => ({
+    name,
+    type,
+    properties,
+    configs,
+    secrets,
+  }));
   const result = await runProcess(options.python, ['-c', CREATE_CONNECTIONS], {
     env: options.env,
     stdin: JSON.stringify(payload),
@@ -67,7 +76,8 @@ export async function createConnections(connections: ConnectionSpec[], options: 
   if (result.exitCode === 0) return;
 
   const reason = redactSecrets(lastMeaningfulLine(result.stderr), options.secretValues);
-  if (result.exitCode === 3 || result.exitCode === 4) throw new ConfigurationError(`promptflow could not create ${reason}`);
+  if (result.exitCode === 3 || result.exitCode === 4)
+    throw new ConfigurationError(`promptflow could not create ${reason}`);
   throw new Error(`creating promptflow connections failed (exit code ${result.exitCode}): ${reason}`);
 }
 

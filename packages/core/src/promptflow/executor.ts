@@ -14,8 +14,13 @@ import type { FlowExecutor, FlowRunRequest, FlowRunResult, RunOptions } from '..
 import type { Logger } from '../host.js';
 import { createConnections, type ConnectionSpec } from './connections.js';
 import { createPromptflowHome, PROMPTFLOW_ENV, type PromptflowHome } from './home.js';
-import { runProcess } from './process.js';
-import { findPromptflowPython, selfAndAncestors, SUPPORTED_PROMPTFLOW_VERSION, type PromptflowPython } from './python.js';
+import { runProcess, type ProcessResult } from './process.js';
+import {
+  findPromptflowPython,
+  selfAndAncestors,
+  SUPPORTED_PROMPTFLOW_VERSION,
+  type PromptflowPython,
+} from './python.js';
 import { redactSecrets } from './redact.js';
 import { parseRunJson, readRunDirectory, type PrintedRun } from './run-dir.js';
 import { materializeFlowVariants, planVariantSelection } from './variants.js';
@@ -58,6 +63,8 @@ export interface PromptflowRunRequest extends FlowRunRequest {
 /** `${connection.key}` values are resolved by promptflow from a connection: pass them through. */
 const CONNECTION_REFERENCE = /^\$\{[^{}.]+\.[^{}]+\}$/;
 const FIRST_ERROR_PREFIX = /^First error message is: /;
+/** Run names become folder names in the home. */
+const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const MAX_ERROR_CHARS = 1000;
 
 export class LocalPromptflowExecutor implements FlowExecutor {
@@ -84,7 +91,9 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     });
     options.log?.info(`promptflow ${python.promptflowVersion} with ${python.python}`);
     if (python.promptflowVersion !== SUPPORTED_PROMPTFLOW_VERSION) {
-      options.log?.warning(`llmops is tested with promptflow ${SUPPORTED_PROMPTFLOW_VERSION}; ${python.python} has ${python.promptflowVersion}`);
+      options.log?.warning(
+        `llmops is tested with promptflow ${SUPPORTED_PROMPTFLOW_VERSION}; ${python.python} has ${python.promptflowVersion}`,
+      );
     }
 
     const home = await createPromptflowHome(options.outputDir, python.promptflowVersion, options.home);
@@ -93,7 +102,9 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     const executor = new LocalPromptflowExecutor(python, home, options, secretValues);
     if (connections.length > 0) {
       if (!python.keyringsAltVersion) {
-        options.log?.warning(`keyrings.alt is not installed for ${python.python}: promptflow may find no keyring to encrypt connections (${'`pip install keyrings.alt`'})`);
+        options.log?.warning(
+          `keyrings.alt is not installed for ${python.python}: promptflow may find no keyring for connections; run \`pip install keyrings.alt\``,
+        );
       }
       try {
         await createConnections(connections, { python: python.python, env: executor.processEnv({}), secretValues });
@@ -108,9 +119,33 @@ export class LocalPromptflowExecutor implements FlowExecutor {
 
   async run(request: PromptflowRunRequest, options: RunOptions = {}): Promise<FlowRunResult> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const command = await this.commandFor(request, options.lineConcurrency ?? this.options.defaultLineConcurrency);
+    this.options.log?.debug(`pf ${command.args.join(' ')}`);
+    let result: ProcessResult;
+    try {
+      result = await runProcess(this.python.python, ['-c', PF_CLI, ...command.args], {
+        env: command.env,
+        cwd: this.home.dir,
+        signal,
+        killGraceMs: this.options.killGraceMs,
+        onStderrLine: (line) => this.options.log?.debug(this.redact(line)),
+      });
+    } finally {
+      await command.cleanup();
+    }
+    return this.resultOf(request.name, result, signal);
+  }
+
+  /** The `pf run create` arguments and environment for a request. */
+  private async commandFor(request: PromptflowRunRequest, lineConcurrency: number | undefined) {
     const { flow } = request;
+    if (!RUN_NAME.test(request.name)) {
+      throw new ConfigurationError(`run name '${request.name}' must consist of letters, digits, '_', '-' and '.'`);
+    }
     if (/^azureml:/i.test(request.data)) {
-      throw new ConfigurationError(`run ${request.name}: data ${request.data} is an Azure ML asset; local runs need a local file`);
+      throw new ConfigurationError(
+        `run ${request.name}: data ${request.data} is an Azure ML asset; local runs need a local file`,
+      );
     }
 
     const args = ['run', 'create', '--name', request.name, '--data', request.data];
@@ -119,7 +154,8 @@ export class LocalPromptflowExecutor implements FlowExecutor {
       const selection = planVariantSelection(request.variants, flow.nodeVariants);
       if (selection.kind === 'single') args.push('--variant', selection.argument);
       if (selection.kind === 'materialize') {
-        flowPath = path.dirname(await materializeFlowVariants(flow.path, request.variants, path.join(this.home.dir, 'flows', request.name)));
+        const target = path.join(this.home.dir, 'flows', request.name);
+        flowPath = path.dirname(await materializeFlowVariants(flow.path, request.variants, target));
       }
     }
     args.push('--flow', flowPath);
@@ -127,58 +163,56 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     if (mapping.length > 0) args.push('--column-mapping', ...mapping.map(([input, source]) => `${input}=${source}`));
     if (request.baseRun) args.push('--run', request.baseRun);
 
-    const variables = { ...this.options.environmentVariables, ...request.environmentVariables };
-    const references = Object.entries(variables).filter(([, value]) => CONNECTION_REFERENCE.test(value));
-    if (references.length > 0) args.push('--environment-variables', ...references.map(([name, value]) => `${name}=${value}`));
+    // Plain values go into the environment (argv is visible to every local user); only
+    // `${connection.key}` references need promptflow's --environment-variables to resolve them.
+    const variables = Object.entries({ ...this.options.environmentVariables, ...request.environmentVariables });
+    const references = variables.filter(([, value]) => CONNECTION_REFERENCE.test(value));
+    if (references.length > 0)
+      args.push('--environment-variables', ...references.map(([name, value]) => `${name}=${value}`));
+    const env = this.processEnv(Object.fromEntries(variables.filter(([, value]) => !CONNECTION_REFERENCE.test(value))));
+    if (lineConcurrency) env[PROMPTFLOW_ENV.workerCount] = String(lineConcurrency);
 
     const initFile = flow.kind === 'flex-class' ? await this.writeInit(request) : undefined;
     if (initFile) args.push('--init', initFile);
+    return { args, env, cleanup: () => (initFile ? rm(initFile, { force: true }) : Promise.resolve()) };
+  }
 
-    const lineConcurrency = options.lineConcurrency ?? this.options.defaultLineConcurrency;
-    const env = this.processEnv(Object.fromEntries(Object.entries(variables).filter(([, value]) => !CONNECTION_REFERENCE.test(value))));
-    if (lineConcurrency) env[PROMPTFLOW_ENV.workerCount] = String(lineConcurrency);
-
-    this.options.log?.debug(`pf ${args.join(' ')}`);
-    let result;
-    try {
-      result = await runProcess(this.python.python, ['-c', PF_CLI, ...args], {
-        env,
-        cwd: this.home.dir,
-        signal,
-        killGraceMs: this.options.killGraceMs,
-        onStderrLine: (line) => this.options.log?.debug(this.redact(line)),
-      });
-    } finally {
-      if (initFile) await rm(initFile, { force: true });
-    }
-
+  /** Our verdict on a finished `pf run create`, from its printed run JSON and its run folder. */
+  private async resultOf(name: string, result: ProcessResult, signal: AbortSignal): Promise<FlowRunResult> {
     const printed = parseRunJson(result.stdout);
-    const runDir = printed?.properties?.output_path ?? path.join(this.home.runsDir, request.name);
+    const runDir = printed?.properties?.output_path ?? path.join(this.home.runsDir, name);
     const contents = await readRunDirectory(runDir);
     const status = result.canceled ? 'Canceled' : runStatus(printed, result.exitCode);
 
     const firstFailedLine = contents.failedLines[0];
     let firstError: string | undefined;
-    if (status === 'Canceled') firstError = `canceled: ${reasonText(signal.reason)}`;
-    else if (firstFailedLine) firstError = `line ${firstFailedLine.lineNumber}: ${firstFailedLine.error}`;
-    else if (status === 'Failed') {
-      firstError = (contents.runError ?? printed?.error?.message ?? cliFailure(result.stdout, result.stderr) ?? `exit code ${result.exitCode}`).replace(
-        FIRST_ERROR_PREFIX,
-        '',
-      );
+    if (status === 'Canceled') {
+      firstError = `canceled: ${reasonText(signal.reason)}`;
+    } else if (firstFailedLine) {
+      firstError = `line ${firstFailedLine.lineNumber}: ${firstFailedLine.error}`;
+    } else if (status === 'Failed') {
+      const reason = contents.runError ?? printed?.error?.message ?? cliFailure(result.stdout, result.stderr);
+      firstError = (reason ?? `pf exited with code ${result.exitCode}`).replace(FIRST_ERROR_PREFIX, '');
     }
 
     const printedTokens = printed?.properties?.system_metrics;
     return {
-      name: request.name,
+      name,
       status,
       lines: contents.lines,
       firstError: firstError === undefined ? undefined : this.redact(firstError),
-      failedLines: contents.failedLines.map((line) => ({ lineNumber: line.lineNumber, error: this.redact(line.error) })),
-      // The printed totals include aggregation nodes; the lines' sum is there when nothing was printed.
+      failedLines: contents.failedLines.map((line) => ({
+        lineNumber: line.lineNumber,
+        error: this.redact(line.error),
+      })),
+      // promptflow's own totals when it printed them; else the sum over the lines' records.
       tokens:
         printedTokens?.total_tokens !== undefined
-          ? { total: printedTokens.total_tokens, prompt: printedTokens.prompt_tokens ?? 0, completion: printedTokens.completion_tokens ?? 0 }
+          ? {
+              total: printedTokens.total_tokens,
+              prompt: printedTokens.prompt_tokens ?? 0,
+              completion: printedTokens.completion_tokens ?? 0,
+            }
           : contents.tokens,
       durationMs: result.durationMs,
       outputsPath: contents.outputsPath,
@@ -232,7 +266,8 @@ function runStatus(printed: PrintedRun | undefined, exitCode: number | null): Fl
 /** Values of a connection to keep out of logs: what config resolution marked, plus the obvious. */
 function connectionSecrets(connection: ConnectionSpec & { secretValues?: string[] }): string[] {
   const values = [...(connection.secretValues ?? []), ...Object.values(connection.secrets ?? {})];
-  for (const [key, value] of Object.entries(connection.properties)) if (/key|secret|token|password/i.test(key)) values.push(value);
+  for (const [key, value] of Object.entries(connection.properties))
+    if (/key|secret|token|password/i.test(key)) values.push(value);
   return values.filter(Boolean);
 }
 
@@ -243,7 +278,7 @@ function connectionSecrets(connection: ConnectionSpec & { secretValues?: string[
  */
 function cliFailure(stdout: string, stderr: string): string | undefined {
   const failed = /^pf\.[\w.]+ failed with (.*)$/ms.exec(stdout);
-  const text = failed ? failed[1]! : lastMeaningfulLine(stderr) ?? lastMeaningfulLine(stdout);
+  const text = failed ? failed[1]! : (lastMeaningfulLine(stderr) ?? lastMeaningfulLine(stdout));
   if (!text) return undefined;
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > MAX_ERROR_CHARS ? `${oneLine.slice(0, MAX_ERROR_CHARS)}...` : oneLine;

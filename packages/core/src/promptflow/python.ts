@@ -47,16 +47,14 @@ print(json.dumps({"devkit": v("promptflow-devkit"), "tools": v("promptflow-tools
 export async function findPromptflowPython(options: FindPythonOptions = {}): Promise<PromptflowPython> {
   const env = options.env ?? process.env;
   const candidate = await chooseInterpreter(options);
-  const probe = await runProcess(candidate.python, ['-c', PROBE], { env }).catch(
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') {
-        throw new ConfigurationError(
-          `Python not found at ${candidate.python}: install Python 3.9-3.13 and run \`npm run setup:python\`, or pass the python option`,
-        );
-      }
-      throw error;
-    },
-  );
+  const probe = await runProcess(candidate.python, ['-c', PROBE], { env }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') {
+      throw new ConfigurationError(
+        `Python not found at ${candidate.python}: install Python 3.9-3.13 and run \`npm run setup:python\`, or pass the python option`,
+      );
+    }
+    throw error;
+  });
   let found: { devkit: string | null; tools: string | null; keyrings_alt: string | null } | undefined;
   try {
     found = probe.exitCode === 0 ? JSON.parse(probe.stdout.trim().split('\n').pop() ?? '') : undefined;
@@ -64,7 +62,9 @@ export async function findPromptflowPython(options: FindPythonOptions = {}): Pro
     found = undefined;
   }
   if (!found) {
-    throw new ConfigurationError(`${candidate.python} could not be run to check for promptflow: ${lastLine(probe.stderr) || `exit code ${probe.exitCode}`}`);
+    throw new ConfigurationError(
+      `${candidate.python} could not be run to check for promptflow: ${lastLine(probe.stderr) || `exit code ${probe.exitCode}`}`,
+    );
   }
   if (!found.devkit) {
     throw new ConfigurationError(
@@ -80,7 +80,9 @@ export async function findPromptflowPython(options: FindPythonOptions = {}): Pro
   };
 }
 
-async function chooseInterpreter(options: FindPythonOptions): Promise<{ python: string; source: PromptflowPython['source'] }> {
+async function chooseInterpreter(
+  options: FindPythonOptions,
+): Promise<{ python: string; source: PromptflowPython['source'] }> {
   if (options.python) return { python: options.python, source: 'option' };
   for (const dir of options.searchDirs ?? [process.cwd()]) {
     for (const venvPython of venvInterpreters(dir)) {

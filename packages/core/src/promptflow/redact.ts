@@ -12,7 +12,9 @@ const MIN_SECRET_LENGTH = 4;
 export function redactSecrets(text: string, secretValues: Iterable<string>): string {
   let result = text;
   // Longest first, so a secret that contains another is hidden whole.
-  const values = [...new Set(secretValues)].filter((value) => value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  const values = [...new Set(secretValues)]
+    .filter((value) => value.length >= MIN_SECRET_LENGTH)
+    .sort((a, b) => b.length - a.length);
   for (const value of values) result = result.split(value).join(REDACTED);
   return result;
 }

@@ -58,7 +58,8 @@ export async function readRunDirectory(runDir: string): Promise<RunDirectoryCont
   for (const [lineNumber, record] of [...byLine.entries()].sort(([a], [b]) => a - b)) {
     const status = record.run_info?.status ?? record.status;
     if (status === 'Completed') completed++;
-    else failedLines.push({ lineNumber, error: record.run_info?.error?.message ?? `line ${status ?? 'did not finish'}` });
+    else
+      failedLines.push({ lineNumber, error: record.run_info?.error?.message ?? `line ${status ?? 'did not finish'}` });
     const usage = record.run_info?.system_metrics;
     tokens.total += usage?.total_tokens ?? 0;
     tokens.prompt += usage?.prompt_tokens ?? 0;

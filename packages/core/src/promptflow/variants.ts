@@ -54,7 +54,11 @@ interface NodeVariantsBlock {
  * Copy the DAG flow in `flowDir` to `outDir` with the chosen variants built in. Nodes missing
  * from `variants` get their default variant. Returns the path of the written flow.dag.yaml.
  */
-export async function materializeFlowVariants(flowDir: string, variants: Record<string, string>, outDir: string): Promise<string> {
+export async function materializeFlowVariants(
+  flowDir: string,
+  variants: Record<string, string>,
+  outDir: string,
+): Promise<string> {
   const sourceDir = path.resolve(flowDir);
   const dagFileName = await findDagFile(sourceDir);
   const dagFile = path.join(sourceDir, dagFileName);
@@ -65,7 +69,8 @@ export async function materializeFlowVariants(flowDir: string, variants: Record<
     if (!nodeVariants[node]) {
       const known = Object.keys(nodeVariants);
       throw new ConfigurationError(
-        `${dagFile}: node '${node}' has no variants` + (known.length ? ` (nodes with variants: ${known.join(', ')})` : ' (the flow has no node_variants)'),
+        `${dagFile}: node '${node}' has no variants` +
+          (known.length ? ` (nodes with variants: ${known.join(', ')})` : ' (the flow has no node_variants)'),
       );
     }
   }
@@ -74,12 +79,17 @@ export async function materializeFlowVariants(flowDir: string, variants: Record<
   dag.nodes = nodes.map((node) => {
     if (!node.use_variants || typeof node.name !== 'string') return node;
     const block = nodeVariants[node.name];
-    if (!block) throw new ConfigurationError(`${dagFile}: node '${node.name}' uses variants but node_variants has no entry for it`);
+    if (!block)
+      throw new ConfigurationError(
+        `${dagFile}: node '${node.name}' uses variants but node_variants has no entry for it`,
+      );
     const variantId = variants[node.name] ?? block.default_variant_id;
     const chosen = variantId !== undefined ? block.variants?.[variantId]?.node : undefined;
     if (!chosen) {
       const known = Object.keys(block.variants ?? {});
-      throw new ConfigurationError(`${dagFile}: node '${node.name}' has no variant '${variantId}' (variants: ${known.join(', ')})`);
+      throw new ConfigurationError(
+        `${dagFile}: node '${node.name}' has no variant '${variantId}' (variants: ${known.join(', ')})`,
+      );
     }
     const { use_variants: _useVariants, name, ...rest } = node;
     return { name, ...rest, ...chosen };
