@@ -72,6 +72,19 @@ describe('renderHtmlReport', () => {
     expect(html).not.toContain('id="runs"');
   });
 
+  it('labels bars with the nodes whose variant differs, so long selections stay apart', () => {
+    const html = renderHtmlReport({
+      metrics: document([
+        row({ run: 'a', variants: { normalize_the_ticket_text: 'variant_0', classify: 'variant_0' }, metrics: { accuracy: 0.5 } }),
+        row({ run: 'b', variants: { normalize_the_ticket_text: 'variant_0', classify: 'variant_1' }, metrics: { accuracy: 0.9 } }),
+      ]),
+    });
+    const labels = [...html.matchAll(/<text x="\d+(?:\.\d)?" y="[\d.]+" text-anchor="end">([^<]*)<\/text>/g)].map((match) => match[1]);
+    expect(labels).toEqual(['classify=variant_0', 'classify=variant_1']);
+    // The full selection stays in the bar's accessible title.
+    expect(html).toContain('<title>normalize_the_ticket_text=variant_0, classify=variant_1: 0.9</title>');
+  });
+
   it('draws negative values from the zero line', () => {
     const html = renderHtmlReport({ metrics: document([row({ variants: { a: 'x' }, metrics: { m: -1 } }), row({ variants: { a: 'y' }, metrics: { m: 1 } })]) });
     expect(html).toContain('<rect class="bar" x="260" y="32" width="160" height="16"/>');

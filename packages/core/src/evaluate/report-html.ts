@@ -151,14 +151,31 @@ const CHART = { labelWidth: 260, barWidth: 320, valueWidth: 120, rowHeight: 24, 
 const px = (value: number) => String(Number(value.toFixed(1)));
 
 /**
+ * Bar labels name only the nodes whose variant differs between the bars: with every node in the
+ * label, truncation would leave several bars reading the same. The <title> keeps the full label.
+ */
+function distinguishingLabel(selections: readonly Record<string, string>[]): (variants: Record<string, string>) => string {
+  const nodes = [...new Set(selections.flatMap((variants) => Object.keys(variants)))];
+  const differing = nodes.filter((node) => new Set(selections.map((variants) => variants[node])).size > 1);
+  if (differing.length === 0) return variantLabel;
+  return (variants) => variantLabel(Object.fromEntries(differing.filter((node) => node in variants).map((node) => [node, variants[node]!])));
+}
+
+/**
  * One metric across the group's variants as horizontal bars (variant labels are long, so they
  * get their own column). The scale always includes 0, so bar lengths compare honestly; a red
  * tick marks each variant's baseline value when there is one.
  */
 function barChart(group: MetricsGroup, metric: string, baseline: BaselineIndex | undefined): Html {
-  const bars = group.rows
-    .filter((row) => Object.hasOwn(row.metrics, metric))
-    .map((row) => ({ label: variantLabel(row.variants), value: row.metrics[metric]!, baseline: baseline?.valueFor(row, metric), row }));
+  const measured = group.rows.filter((row) => Object.hasOwn(row.metrics, metric));
+  const shortLabel = distinguishingLabel(measured.map((row) => row.variants));
+  const bars = measured.map((row) => ({
+    label: variantLabel(row.variants),
+    shortLabel: shortLabel(row.variants),
+    value: row.metrics[metric]!,
+    baseline: baseline?.valueFor(row, metric),
+    row,
+  }));
   const values = bars.flatMap((bar) => (bar.baseline === undefined ? [bar.value] : [bar.value, bar.baseline]));
   const low = Math.min(0, ...values);
   let high = Math.max(0, ...values);
@@ -175,7 +192,7 @@ function barChart(group: MetricsGroup, metric: string, baseline: BaselineIndex |
     return [
       '<g>',
       `<title>${escapeHtml(`${bar.label}: ${valueText}`)}</title>`,
-      `<text x="${CHART.labelWidth - 8}" y="${px(y + 16)}" text-anchor="end">${escapeHtml(truncateText(bar.label, CHART.labelCharacters))}</text>`,
+      `<text x="${CHART.labelWidth - 8}" y="${px(y + 16)}" text-anchor="end">${escapeHtml(truncateText(bar.shortLabel, CHART.labelCharacters))}</text>`,
       `<rect class="bar" x="${px(Math.min(zero, x(bar.value)))}" y="${px(y + 4)}" width="${px(Math.abs(x(bar.value) - zero))}" height="${CHART.rowHeight - 8}"/>`,
       bar.baseline === undefined
         ? ''
