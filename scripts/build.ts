@@ -10,4 +10,4 @@ for (const [file, content] of generatedFiles()) {
   await fs.writeFile(target, content);
 }
 const bundles = await buildBundles(repoRoot);
-console.log(`generated ${generatedFiles().size} files and ${bundles.length / 2} bundles`);
+console.log(`generated ${generatedFiles().size} files from the stage specs and ${bundles.length} bundle files`);

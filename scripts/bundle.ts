@@ -52,16 +52,26 @@ export function bundleTargets(): BundleTarget[] {
   return targets;
 }
 
-/** Builds every bundle under `outRoot` (the repo root, or a temp dir for the drift test). */
+/**
+ * Builds every bundle under `outRoot` (the repo root, or a temp dir for the drift test) and
+ * returns the files written, relative to `outRoot`. ESM bundles are split: what a stage imports
+ * on demand (the Azure SDK, promptflow execution) becomes a chunk that only loads when used, so
+ * start-up parses the entry alone. Azure DevOps tasks are CommonJS and stay one file.
+ */
 export async function buildBundles(outRoot: string): Promise<string[]> {
   const written: string[] = [];
   await Promise.all(
     bundleTargets().map(async (target) => {
       const outDir = path.join(outRoot, target.outDir);
+      // Chunk names carry content hashes: clear the folder so no stale chunk stays behind.
+      await fs.rm(outDir, { recursive: true, force: true });
+      const esm = target.format === 'esm';
       const options: BuildOptions = {
         absWorkingDir: repoRoot,
-        entryPoints: [path.join(repoRoot, target.entry)],
-        outfile: path.join(outDir, target.outName),
+        entryPoints: [{ in: path.join(repoRoot, target.entry), out: path.parse(target.outName).name }],
+        outdir: outDir,
+        splitting: esm,
+        chunkNames: 'chunks/[name]-[hash]',
         bundle: true,
         platform: 'node',
         target: 'node20',
@@ -70,17 +80,28 @@ export async function buildBundles(outRoot: string): Promise<string[]> {
         keepNames: true,
         legalComments: 'eof',
         logLevel: 'warning',
+        metafile: true,
         plugins: [lazyUndici],
-        banner: { js: [target.banner, target.format === 'esm' ? esmRequireShim : undefined].filter(Boolean).join('\n') },
+        banner: { js: [target.banner, esm ? esmRequireShim : undefined].filter(Boolean).join('\n') },
       };
-      await build(options);
+      const result = await build(options);
       // A package.json beside the bundle pins its module type, whatever folder holds it.
-      await fs.writeFile(
-        path.join(outDir, 'package.json'),
-        `${JSON.stringify({ type: target.format === 'esm' ? 'module' : 'commonjs' })}\n`,
-      );
-      written.push(path.join(target.outDir, target.outName), path.join(target.outDir, 'package.json'));
+      await fs.writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: esm ? 'module' : 'commonjs' })}\n`);
+      written.push(path.join(target.outDir, 'package.json'));
+      for (const file of Object.keys(result.metafile!.outputs)) written.push(path.relative(outRoot, path.resolve(repoRoot, file)));
     }),
   );
   return written.sort();
+}
+
+/** Every file under the bundle folders as they are now (to find committed files no build makes). */
+export async function existingBundleFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const target of bundleTargets()) {
+    const entries = await fs.readdir(path.join(root, target.outDir), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isFile()) files.push(path.relative(root, path.join(entry.parentPath, entry.name)));
+    }
+  }
+  return files.sort();
 }

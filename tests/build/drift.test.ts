@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stages } from '@llmops/core/stages/index';
-import { buildBundles, repoRoot } from '../../scripts/bundle.js';
+import { buildBundles, existingBundleFiles, repoRoot } from '../../scripts/bundle.js';
 import { generatedFiles, taskFolder } from '../../scripts/generate.js';
 
 const hint = 'out of date: run `npm run build` and commit the result';
@@ -47,5 +47,7 @@ describe('bundles', () => {
       if (!committed || !fresh.equals(committed)) stale.push(file);
     }
     expect(stale, `these bundles are ${hint}`).toEqual([]);
+    const leftovers = (await existingBundleFiles(repoRoot)).filter((file) => !files.includes(file));
+    expect(leftovers, `no build makes these committed files any more: ${hint}`).toEqual([]);
   });
 });
