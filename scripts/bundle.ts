@@ -71,6 +71,9 @@ export async function buildBundles(outRoot: string): Promise<string[]> {
         entryPoints: [{ in: path.join(repoRoot, target.entry), out: path.parse(target.outName).name }],
         outdir: outDir,
         splitting: esm,
+        // A split ESM bundle imports CommonJS on demand the way Node does: default export only,
+        // no named ones. Packages that ship an ES module build (the Azure SDK) are taken in it.
+        mainFields: esm ? ['module', 'main'] : ['main', 'module'],
         chunkNames: 'chunks/[name]-[hash]',
         bundle: true,
         platform: 'node',
