@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { loadExperiment, type Experiment } from '../config/index.js';
 import { ConfigurationError, StageFailure } from '../errors.js';
@@ -20,7 +19,7 @@ import {
   type RunSummary,
 } from '../evaluate/index.js';
 import type { FlowRunRequest, FlowRunResult } from '../executor/types.js';
-import { executeRuns, runProblems } from '../experiment/execute-plan.js';
+import { runProblems } from '../experiment/execute-plan.js';
 import { readRunsManifest, type RunRecord, type RunsManifest } from '../experiment/manifest.js';
 import { createGitHubPullRequestComments, planPullRequestComment, pullRequestFromEnv, upsertPullRequestComment } from '../github/index.js';
 import type { Host } from '../host.js';
@@ -28,7 +27,7 @@ import { planExperiment } from '../plan/index.js';
 import type { PlannedEvaluation } from '../plan/types.js';
 import type { OutputValues, StageContext } from '../spec.js';
 import type { evaluateInputs, evaluateOutputs } from './evaluate.js';
-import { startLocalExecutor } from './local-promptflow.js';
+import { runLocally } from './local-promptflow.js';
 
 export const METRICS_FILE = 'metrics.json';
 export const REPORT_FILE = 'report.html';
@@ -56,26 +55,18 @@ export async function runEvaluate(ctx: StageContext<typeof evaluateInputs>): Pro
   // the same evaluations: each invocation names its runs apart.
   const invocation = Date.now().toString(36);
   if (evaluations.length > 0) {
-    const executor = await startLocalExecutor(experiment, host, {
-      outputDir,
-      home: manifest.executor.home,
-      python: inputs.python,
-      lineConcurrency: inputs['line-concurrency'],
-    });
-    try {
-      results = await executeRuns(
-        evaluations.map((evaluation) => evaluationRequest(evaluation, runsById.get(evaluation.run)!, invocation)),
-        executor,
-        {
-          maxParallelRuns: inputs['max-parallel-runs'] || os.availableParallelism(),
-          lineConcurrency: inputs['line-concurrency'],
-          signal: host.signal,
-          log,
-        },
-      );
-    } finally {
-      await executor.close();
-    }
+    ({ results } = await runLocally(
+      experiment,
+      host,
+      {
+        outputDir,
+        home: manifest.executor.home,
+        python: inputs.python,
+        lineConcurrency: inputs['line-concurrency'],
+        maxParallelRuns: inputs['max-parallel-runs'],
+      },
+      evaluations.map((evaluation) => evaluationRequest(evaluation, runsById.get(evaluation.run)!, invocation)),
+    ));
   }
 
   const metrics: MetricsDocument = {

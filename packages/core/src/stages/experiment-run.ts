@@ -1,9 +1,8 @@
-import os from 'node:os';
 import path from 'node:path';
 import { loadExperiment, type Experiment } from '../config/index.js';
 import { StageFailure } from '../errors.js';
 import type { FlowRunResult } from '../executor/types.js';
-import { executeRuns, runProblems } from '../experiment/execute-plan.js';
+import { runProblems } from '../experiment/execute-plan.js';
 import { RUNS_MANIFEST_SCHEMA, writeRunsManifest, type RunsManifest } from '../experiment/manifest.js';
 import type { Logger } from '../host.js';
 import { code, markdownTable } from '../markdown.js';
@@ -11,7 +10,7 @@ import { planExperiment, planToJson } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
 import type { OutputValues, StageContext } from '../spec.js';
 import type { experimentInputs, experimentOutputs } from './experiment.js';
-import { startLocalExecutor } from './local-promptflow.js';
+import { runLocally } from './local-promptflow.js';
 
 export const RUNS_MANIFEST_FILE = 'runs.json';
 
@@ -43,35 +42,26 @@ export async function runExperiment(
   }
 
   const outputDir = path.resolve(host.workingDirectory, inputs['output-dir']);
-  const executor = await startLocalExecutor(experiment, host, {
-    outputDir,
-    python: inputs.python,
-    lineConcurrency: inputs['line-concurrency'],
-  });
-  let results: FlowRunResult[];
-  try {
-    results = await executeRuns(
-      plan.runs.map((run) => ({
-        name: run.id,
-        flow: run.flow,
-        data: run.data,
-        variants: run.variants,
-        columnMapping: run.columnMapping,
-      })),
-      executor,
-      {
-        maxParallelRuns: inputs['max-parallel-runs'] || os.availableParallelism(),
-        lineConcurrency: inputs['line-concurrency'],
-        signal: host.signal,
-        log,
-      },
-    );
-  } finally {
-    await executor.close();
-  }
+  const { results, home } = await runLocally(
+    experiment,
+    host,
+    {
+      outputDir,
+      python: inputs.python,
+      lineConcurrency: inputs['line-concurrency'],
+      maxParallelRuns: inputs['max-parallel-runs'],
+    },
+    plan.runs.map((run) => ({
+      name: run.id,
+      flow: run.flow,
+      data: run.data,
+      variants: run.variants,
+      columnMapping: run.columnMapping,
+    })),
+  );
 
   const manifestPath = path.join(outputDir, RUNS_MANIFEST_FILE);
-  await writeRunsManifest(manifestPath, runsManifest(plan, experiment, inputs.variants, results, executor.home.dir));
+  await writeRunsManifest(manifestPath, runsManifest(plan, experiment, inputs.variants, results, home));
   await host.appendSummary(runsSummary(plan, results, inputs.env));
   log.info(`runs manifest: ${manifestPath}`);
 
