@@ -23,6 +23,61 @@ import {
 const CANARY = 'canary-7f3a9c1e-secret-token';
 
 describeWithPromptflow('LocalPromptflowExecutor: isolation', () => {
+  test('connections are created once, by the first of the runs started together', async () => {
+    const outputDir = await tempDir('connections-once');
+    const executor = await LocalPromptflowExecutor.start({
+      outputDir,
+      projectDir: repoRoot,
+      connections: [
+        {
+          name: 'llmops_canary',
+          type: 'CustomConnection',
+          properties: {},
+          configs: { endpoint: 'https://search.example.test' },
+          secrets: { token: CANARY },
+        },
+      ],
+    });
+    const flow = await flowAt(path.join(fixtureFlowsDir, 'custom-connection'));
+    const data = path.join(fixtureFlowsDir, 'custom-connection', 'data.jsonl');
+    try {
+      const results = await Promise.all(
+        ['first', 'second'].map((name) =>
+          executor.run({ name, flow, data, variants: {}, columnMapping: { text: '${data.text}' } }),
+        ),
+      );
+      // Both runs found the connection; one of them made it and left the marker for the other.
+      for (const result of results) expect(result.lines).toEqual({ total: 2, completed: 1, failed: 1 });
+      expect((await stat(`${executor.home.keyringFile}.connections`)).isFile()).toBe(true);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test('a connection promptflow refuses fails the run request in one line, secrets redacted', async () => {
+    const outputDir = await tempDir('connections-refused');
+    const executor = await LocalPromptflowExecutor.start({
+      outputDir,
+      projectDir: repoRoot,
+      connections: [{ name: 'broken', type: 'NoSuchConnection', properties: { api_key: CANARY } }],
+    });
+    try {
+      const run = executor.run({
+        name: 'refused',
+        flow: await flowAt(path.join(fixtureFlowsDir, 'partial-failure')),
+        data: path.join(fixtureFlowsDir, 'partial-failure', 'data.jsonl'),
+        variants: {},
+        columnMapping: { text: '${data.text}' },
+      });
+      await expect(run).rejects.toThrow(ConfigurationError);
+      await expect(run).rejects.toThrow(
+        'promptflow could not create connection broken: promptflow has no connection type NoSuchConnection',
+      );
+    } finally {
+      await executor.close();
+    }
+  });
+
   test('a custom connection works in the flow while its secret stays out of logs, errors and the home', async () => {
     const log = recordingLogger();
     const outputDir = await tempDir('secrets');

@@ -12,7 +12,13 @@ import { resolveFlexInit } from '../config/secrets.js';
 import { ConfigurationError } from '../errors.js';
 import type { FlowExecutor, FlowRunRequest, FlowRunResult, RunOptions } from '../executor/types.js';
 import type { Logger } from '../host.js';
-import { createConnections, type ConnectionSpec } from './connections.js';
+import {
+  CONNECTION_EXIT_CODES,
+  PF_WITH_CONNECTIONS,
+  connectionFailure,
+  connectionsPayload,
+  type ConnectionSpec,
+} from './connections.js';
 import { createPromptflowHome, PROMPTFLOW_ENV, type PromptflowHome } from './home.js';
 import { runProcess, type ProcessResult } from './process.js';
 import {
@@ -77,6 +83,8 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     readonly home: PromptflowHome,
     private readonly options: LocalPromptflowExecutorOptions,
     secretValues: Iterable<string>,
+    /** The connections, as every run's Python reads them on stdin (PF_WITH_CONNECTIONS). */
+    private readonly connectionsJson: string,
   ) {
     this.secretValues = new Set(secretValues);
   }
@@ -99,20 +107,15 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     const home = await createPromptflowHome(options.outputDir, python.promptflowVersion, options.home);
     const connections = options.connections ?? [];
     const secretValues = [...(options.secretValues ?? []), ...connections.flatMap(connectionSecrets)];
-    const executor = new LocalPromptflowExecutor(python, home, options, secretValues);
+    const executor = new LocalPromptflowExecutor(python, home, options, secretValues, connectionsPayload(connections));
     if (connections.length > 0) {
       if (!python.keyringsAltVersion) {
         options.log?.warning(
           `keyrings.alt is not installed for ${python.python}: promptflow may find no keyring for connections; run \`pip install keyrings.alt\``,
         );
       }
-      try {
-        await createConnections(connections, { python: python.python, env: executor.processEnv({}), secretValues });
-      } catch (error) {
-        await home.dispose();
-        throw error;
-      }
-      options.log?.info(`created connections ${connections.map((c) => c.name).join(', ')} in ${home.dir}`);
+      // Created by the first run's own Python process (PF_WITH_CONNECTIONS), not one of their own.
+      options.log?.info(`connections ${connections.map((c) => c.name).join(', ')} for ${home.dir}`);
     }
     return executor;
   }
@@ -123,8 +126,9 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     this.options.log?.debug(`pf ${command.args.join(' ')}`);
     let result: ProcessResult;
     try {
-      result = await runProcess(this.python.python, ['-c', PF_CLI, ...command.args], {
+      result = await runProcess(this.python.python, ['-c', PF_WITH_CONNECTIONS, ...command.args], {
         env: command.env,
+        stdin: this.connectionsJson,
         cwd: this.home.dir,
         signal,
         killGraceMs: this.options.killGraceMs,
@@ -132,6 +136,9 @@ export class LocalPromptflowExecutor implements FlowExecutor {
       });
     } finally {
       await command.cleanup();
+    }
+    if (!result.canceled && result.exitCode !== null && CONNECTION_EXIT_CODES.includes(result.exitCode)) {
+      throw connectionFailure(result.exitCode, result.stderr, this.secretValues);
     }
     return this.resultOf(request.name, result, signal);
   }
@@ -252,9 +259,6 @@ export class LocalPromptflowExecutor implements FlowExecutor {
     return redactSecrets(text, this.secretValues);
   }
 }
-
-/** What the `pf` console script does, with any interpreter (a venv's bin/ may not be on PATH). */
-const PF_CLI = 'import sys; sys.argv[0] = "pf"; from promptflow._cli.pf import main; sys.exit(main())';
 
 function runStatus(printed: PrintedRun | undefined, exitCode: number | null): FlowRunResult['status'] {
   if (printed?.status === 'Completed' && exitCode === 0) return 'Completed';
