@@ -34,7 +34,9 @@ type ValueOf<S extends InputSpec> = S['type'] extends 'boolean'
   ? boolean
   : S['type'] extends 'integer' | 'number'
     ? number
-    : string;
+    : S extends { choices: readonly (infer Choice extends string)[] }
+      ? Choice
+      : string;
 
 /** Inputs with a default or `required: true` always have a value; the rest may be undefined. */
 export type InputValues<I extends Record<string, InputSpec>> = {

@@ -49,9 +49,9 @@ export async function runRegisterIfChanged(
 
   const target = await (dependencies.openRegistry ?? openRegistry)(
     {
-      registry: inputs.registry as RegistryInputs['registry'],
+      registry: inputs.registry,
       registryPath: inputs['registry-path'],
-      auth: inputs.auth as RegistryInputs['auth'],
+      auth: inputs.auth,
       subscriptionId: inputs['subscription-id'],
       resourceGroup: inputs['resource-group'],
       workspaceName: inputs['workspace-name'],
