@@ -8,6 +8,9 @@
  *   `<base>/flows/<flow>` is tried (the documented intent of the template's _resolve_flow_dir).
  * - A dataset `source` is a path relative to the experiment.yaml folder, then to its `data/`
  *   folder; a URI such as `azureml:name:version` is a remote asset, kept as written.
+ * - An evaluator is an evaluation flow (`flow`), or, our addition, one of azure-ai-evaluation's
+ *   code-based evaluators (`builtin: f1_score`, constructor arguments under `init:`); never both.
+ *   Without either, `flow` defaults to the evaluator name as in the template.
  * - An evaluator dataset either reuses an experiment dataset by `name` (then it has no `source`
  *   or `reference`), or has its own `source` and a `reference` to an experiment dataset.
  * - `experiment.<env>.yaml` next to the file: a block it names (datasets, evaluators,
@@ -23,13 +26,19 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { ConfigurationError, type SourceLocation } from '../errors.js';
+import {
+  BUILTIN_NAMES,
+  builtinFlowPlaceholder,
+  lookupBuiltin,
+  type BuiltinEvaluator,
+} from '../evaluate/builtin/catalog.js';
 import { resolveFlow } from '../flow/detect.js';
 import type { DataSource, ResolvedFlow } from '../plan/types.js';
 import { mappingProblem, mappingValueToString, type MappingContext } from './bindings.js';
 import { parseConnection, type ConnectionConfig } from './connections.js';
-import { unknownNameMessage } from '../suggest.js';
+import { didYouMean, unknownNameMessage } from '../suggest.js';
 import { nonEmptyString, parseWithSchema, strictObject } from './validate.js';
-import { YamlSource, formatFieldPath, pathKind, type FieldPath } from './yaml-source.js';
+import { YamlSource, describeValue, formatFieldPath, pathKind, type FieldPath } from './yaml-source.js';
 
 export interface LoadExperimentOptions {
   /** Environment whose overlay (`experiment.<env>.yaml`) applies; defaults to environ.ENV_NAME. */
@@ -56,6 +65,7 @@ export interface EvaluatorDataset extends ExperimentDataset {
 
 export interface EvaluatorConfig {
   name: string;
+  /** The evaluation flow; for a builtin evaluator, the flow the evaluate stage generates (flow.builtin). */
   flow: ResolvedFlow;
   datasets: EvaluatorDataset[];
   location: SourceLocation;
@@ -111,6 +121,8 @@ const evaluatorDatasetSchema = strictObject({
 const evaluatorSchema = strictObject({
   name: nonEmptyString,
   flow: nonEmptyString.optional(),
+  builtin: nonEmptyString.optional(),
+  init: z.record(z.string(), z.unknown()).nullish(),
   datasets: z.array(evaluatorDatasetSchema).min(1, { message: 'an evaluator needs at least one dataset' }),
 });
 
@@ -304,11 +316,14 @@ async function validateEvaluators(
   const evaluators: EvaluatorConfig[] = [];
   for (const [index, evaluator] of raw.entries()) {
     const at: FieldPath = ['evaluators', index];
+    // Checked before the datasets: a builtin's inputs decide which mappings are valid.
+    const builtin = validateBuiltin(source, at, evaluator);
     rejectDuplicateNames(source, evaluator.datasets.map((dataset) => dataset.name), [...at, 'datasets'], 'evaluator dataset');
     const datasets: EvaluatorDataset[] = [];
     for (const [datasetIndex, dataset] of evaluator.datasets.entries()) {
       const datasetAt: FieldPath = [...at, 'datasets', datasetIndex];
       const mappings = validateMappings(source, [...datasetAt, 'mappings'], dataset.mappings, 'evaluator-dataset');
+      if (builtin) rejectUnknownInputs(source, [...datasetAt, 'mappings'], mappings, builtin.evaluator);
       const location = source.locate(datasetAt);
       const description = dataset.description ? { description: dataset.description } : {};
       const reused = byName.get(dataset.name);
@@ -349,15 +364,109 @@ async function validateEvaluators(
       });
     }
 
-    const flowField: FieldPath = evaluator.flow === undefined ? [...at, 'name'] : [...at, 'flow'];
-    const flow = await resolveFlow(await flowPathWithFallback(baseDir, evaluator.flow ?? evaluator.name), {
-      location: source.locate(flowField),
-      field: formatFieldPath([...at, 'flow']),
-      hint: evaluator.flow === undefined ? ' (flow defaults to the evaluator name)' : '',
-    });
+    const flow = builtin?.flow ?? (await resolveEvaluatorFlow(source, at, evaluator, baseDir));
     evaluators.push({ name: evaluator.name, flow, datasets, location: source.locate(at) });
   }
   return evaluators;
+}
+
+type RawEvaluator = NonNullable<Blocks['evaluators']>[number];
+
+async function resolveEvaluatorFlow(source: YamlSource, at: FieldPath, evaluator: RawEvaluator, baseDir: string): Promise<ResolvedFlow> {
+  const flowField: FieldPath = evaluator.flow === undefined ? [...at, 'name'] : [...at, 'flow'];
+  let hint = '';
+  if (evaluator.flow === undefined) {
+    // An evaluator named like a builtin, with neither `flow` nor `builtin`, most likely meant the builtin.
+    const named = lookupBuiltin(evaluator.name);
+    const builtinHint = named.kind === 'found' ? `; for the builtin evaluator write 'builtin: ${named.evaluator.name}'` : '';
+    hint = ` (flow defaults to the evaluator name${builtinHint})`;
+  }
+  return resolveFlow(await flowPathWithFallback(baseDir, evaluator.flow ?? evaluator.name), {
+    location: source.locate(flowField),
+    field: formatFieldPath([...at, 'flow']),
+    hint,
+  });
+}
+
+/**
+ * `builtin:` and `init:` of an evaluator: the builtin exists and is offered, its init parameters
+ * are known and well typed, required ones are given. Undefined for an evaluation flow.
+ */
+function validateBuiltin(
+  source: YamlSource,
+  at: FieldPath,
+  evaluator: RawEvaluator,
+): { evaluator: BuiltinEvaluator; flow: ResolvedFlow } | undefined {
+  if (evaluator.builtin === undefined) {
+    if (evaluator.init != null) {
+      throw source.errorAt(
+        [...at, 'init'],
+        'only builtin evaluators take init; an evaluation flow with init reads it from init.json next to its flow.flex.yaml',
+        'key',
+      );
+    }
+    return undefined;
+  }
+  if (evaluator.flow !== undefined) {
+    throw source.errorAt(
+      [...at, 'builtin'],
+      "not allowed together with 'flow': an evaluator is either an evaluation flow or a builtin evaluator; remove one",
+      'key',
+    );
+  }
+
+  const written = evaluator.builtin.trim();
+  const lookup = lookupBuiltin(written);
+  if (lookup.kind === 'unavailable') {
+    throw source.errorAt(
+      [...at, 'builtin'],
+      `'${written}' is not offered: azure-ai-evaluation's ${lookup.className} ${lookup.reason}; ` +
+        `the builtin evaluators run offline: ${BUILTIN_NAMES.join(', ')}`,
+    );
+  }
+  if (lookup.kind === 'unknown') {
+    throw source.errorAt([...at, 'builtin'], unknownNameMessage('builtin evaluator', written, BUILTIN_NAMES));
+  }
+
+  const builtin = lookup.evaluator;
+  const known = Object.keys(builtin.init);
+  const init: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(evaluator.init ?? {})) {
+    const parameter = builtin.init[key];
+    const field: FieldPath = [...at, 'init', key];
+    if (!parameter) {
+      const expected = known.length > 0 ? didYouMean(key, known) || `; expected one of: ${known.join(', ')}` : '; it takes none';
+      throw source.errorAt(field, `unknown init parameter '${key}' of builtin '${builtin.name}'${expected}`, 'key');
+    }
+    if (parameter.type === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw source.errorAt(field, `expected a number, found ${describeValue(value)}`);
+    } else if (typeof value !== 'string') {
+      throw source.errorAt(field, `expected a string, found ${describeValue(value)}`);
+    } else if (parameter.choices && !parameter.choices.includes(value)) {
+      throw source.errorAt(field, unknownNameMessage(key, value, parameter.choices));
+    }
+    init[key] = value as string | number;
+  }
+  for (const [key, parameter] of Object.entries(builtin.init)) {
+    if (parameter.required && !(key in init)) {
+      const values = parameter.choices ? `one of: ${parameter.choices.join(', ')}` : parameter.description;
+      throw source.errorAt([...at, 'builtin'], `'${builtin.name}' needs init.${key} (${values})`);
+    }
+  }
+  return { evaluator: builtin, flow: builtinFlowPlaceholder({ name: builtin.name, init }) };
+}
+
+/**
+ * A builtin is called with its own keyword arguments: a mapping to any other name fills nothing,
+ * and usually means the argument it was meant for stays empty. (An unmapped argument is fine: a
+ * data column of the same name fills it, as for any flow.)
+ */
+function rejectUnknownInputs(source: YamlSource, at: FieldPath, mappings: Record<string, string>, builtin: BuiltinEvaluator): void {
+  for (const input of Object.keys(mappings)) {
+    if (builtin.inputs.includes(input)) continue;
+    const expected = didYouMean(input, builtin.inputs) || `; expected one of: ${builtin.inputs.join(', ')}`;
+    throw source.errorAt([...at, input], `'${builtin.name}' has no input '${input}'${expected}`, 'key');
+  }
 }
 
 function validateMappings(

@@ -124,7 +124,8 @@ export interface PlannedEvaluationJson {
 export function planToJson(plan: Plan, baseDir: string): PlanJson {
   const relative = (target: string) => toPosix(path.relative(path.resolve(baseDir), target)) || '.';
   const data = (source: DataSource) => (source.kind === 'local' ? relative(source.path) : source.uri);
-  const flowPath = (flow: ResolvedFlow) => relative(flow.path);
+  // A builtin evaluator has no folder yet (the evaluate stage writes it): shown as `builtin:<name>`.
+  const flowPath = (flow: ResolvedFlow) => (flow.builtin ? flow.path : relative(flow.path));
   return {
     experiment: plan.experiment,
     env: plan.env ?? null,

@@ -32,6 +32,20 @@ export interface ResolvedFlow {
    * so PEP 8 naming decided (CapWords is a class).
    */
   kindEvidence?: 'python-source' | 'init-config' | 'naming';
+  /**
+   * Builtin evaluators (`builtin:` in experiment.yaml): a flex class flow that no one wrote. The
+   * config names it and the plan carries it like any flow, but it has no folder until the
+   * evaluate stage writes one under its output dir (evaluate/builtin) and runs that; until then
+   * `path` and `definitionFile` are `builtin:<name>`, not files.
+   */
+  builtin?: BuiltinFlowSpec;
+}
+
+export interface BuiltinFlowSpec {
+  /** The catalog name (evaluate/builtin/catalog.ts), also when the config wrote the class name. */
+  name: string;
+  /** Constructor arguments from `init:`, checked against the catalog. */
+  init: Record<string, string | number>;
 }
 
 /** A run's data: a local file (absolute path) or a remote asset kept as written (azureml:name:version). */

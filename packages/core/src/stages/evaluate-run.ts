@@ -18,13 +18,14 @@ import {
   type MetricsRow,
   type RunSummary,
 } from '../evaluate/index.js';
+import { materializeBuiltinFlow } from '../evaluate/builtin/index.js';
 import type { FlowRunRequest, FlowRunResult } from '../executor/types.js';
 import { runProblems } from '../experiment/execute-plan.js';
 import { readRunsManifest, type RunRecord, type RunsManifest } from '../experiment/manifest.js';
 import { createGitHubPullRequestComments, planPullRequestComment, pullRequestFromEnv, upsertPullRequestComment } from '../github/index.js';
 import type { Host } from '../host.js';
 import { planExperiment } from '../plan/index.js';
-import type { PlannedEvaluation } from '../plan/types.js';
+import type { PlannedEvaluation, ResolvedFlow } from '../plan/types.js';
 import type { OutputValues, StageContext } from '../spec.js';
 import type { evaluateInputs, evaluateOutputs } from './evaluate.js';
 import { runLocally } from './local-promptflow.js';
@@ -32,6 +33,8 @@ import { runLocally } from './local-promptflow.js';
 export const METRICS_FILE = 'metrics.json';
 export const REPORT_FILE = 'report.html';
 const REPORTS_DIR = 'reports';
+/** Under the output dir: the flows of builtin evaluators, one folder per evaluator. */
+const BUILTIN_FLOWS_DIR = 'builtin-evaluators';
 const COMMENT_MARKER = 'evaluate';
 
 export async function runEvaluate(ctx: StageContext<typeof evaluateInputs>): Promise<OutputValues<typeof evaluateOutputs>> {
@@ -45,11 +48,11 @@ export async function runEvaluate(ctx: StageContext<typeof evaluateInputs>): Pro
     ...(inputs.gates ? parseGatesInput(inputs.gates) : []),
   ];
   const baseline = inputs.baseline ? await readMetricsDocument(path.resolve(host.workingDirectory, inputs.baseline)) : undefined;
-  const evaluations = plannedEvaluations(experiment, manifest);
+  const outputDir = path.resolve(host.workingDirectory, inputs['output-dir']);
+  const evaluations = await withBuiltinFlows(plannedEvaluations(experiment, manifest), path.join(outputDir, BUILTIN_FLOWS_DIR));
   const runsById = new Map(manifest.runs.map((run) => [run.id, run]));
   log.info(`${evaluations.length} evaluation run(s) over ${manifest.runs.length} run(s) of experiment '${manifest.experiment}'`);
 
-  const outputDir = path.resolve(host.workingDirectory, inputs['output-dir']);
   let results: FlowRunResult[] = [];
   // Evaluation runs join the experiment's home, where an earlier evaluate may have left runs of
   // the same evaluations: each invocation names its runs apart.
@@ -113,6 +116,33 @@ function plannedEvaluations(experiment: Experiment, manifest: RunsManifest): Pla
     );
   }
   return plan.evaluations;
+}
+
+/**
+ * The evaluations with each builtin evaluator's flow written under `dir` (once per evaluator,
+ * however many runs it evaluates), so that from here on every evaluator is a flow on disk.
+ */
+async function withBuiltinFlows(evaluations: PlannedEvaluation[], dir: string): Promise<PlannedEvaluation[]> {
+  const flows = new Map<string, Promise<ResolvedFlow>>();
+  const folders = new Set<string>();
+  const flowOf = (evaluation: PlannedEvaluation): Promise<ResolvedFlow> => {
+    let flow = flows.get(evaluation.evaluator);
+    if (!flow) {
+      // Evaluator names are free text; their folders are not, and two names must not share one.
+      const base = evaluation.evaluator.replace(/[^A-Za-z0-9_-]/g, '_');
+      let folder = base;
+      for (let repeat = 2; folders.has(folder); repeat++) folder = `${base}-${repeat}`;
+      folders.add(folder);
+      flow = materializeBuiltinFlow(evaluation.flow, path.join(dir, folder));
+      flows.set(evaluation.evaluator, flow);
+    }
+    return flow;
+  };
+  return Promise.all(
+    evaluations.map(async (evaluation) =>
+      evaluation.flow.builtin ? { ...evaluation, flow: await flowOf(evaluation) } : evaluation,
+    ),
+  );
 }
 
 /** `${target.output}` is the template's name for what promptflow calls the run's `output`. */
