@@ -63,7 +63,7 @@ fi
 # A broken install must fail here, not in the first experiment.
 "$venv/bin/python" - <<'PY'
 from importlib.metadata import version
-import keyrings.alt, promptflow.client, promptflow.tools  # noqa: F401
+import keyrings.alt, promptflow.client, promptflow.tools, azure.ai.evaluation  # noqa: F401
 print("setup-python: promptflow", version("promptflow-devkit"), "/ promptflow-tools", version("promptflow-tools"))
 PY
 

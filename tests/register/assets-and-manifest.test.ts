@@ -100,3 +100,15 @@ describe('registration manifest', () => {
     );
   });
 });
+
+describe('selectAssets with builtin evaluators', () => {
+  it('registers the datasets and flow but no model for an azure-ai-evaluation builtin', async () => {
+    const config = path.resolve(import.meta.dirname, '../fixtures/builtin/experiment.yaml');
+    const experiment = await loadExperiment(config, { environ: {} });
+    const { assets } = await selectAssets(experiment, { includeEvaluators: true });
+    expect(assets.map((asset) => `${asset.kind}:${asset.name}:${asset.role}`)).toEqual([
+      'data:qa:dataset',
+      'model:builtin_qa:flow',
+    ]);
+  });
+});

@@ -98,6 +98,8 @@ export async function selectAssets(
   );
   if (selection.includeEvaluators) {
     for (const evaluator of experiment.evaluators) {
+      // A builtin evaluator is azure-ai-evaluation's code, generated at evaluate time: no user flow to register.
+      if (evaluator.flow.builtin) continue;
       const name = evaluatorModelName(experiment, evaluator.name);
       const description = `Evaluation flow '${evaluator.name}' of experiment ${experiment.name}`;
       assets.add({
