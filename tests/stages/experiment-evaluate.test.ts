@@ -213,6 +213,26 @@ describeWithPromptflow('through the Azure DevOps task, flex flows', () => {
   });
 });
 
+describeWithPromptflow('through the GitHub action, the flex class flow with init', () => {
+  it('takes the init secret from the environment, evaluates, and never prints the secret', async () => {
+    const config = path.join(repoRoot, 'examples/flex-flows/class-flow/experiment.yaml');
+    const out = await tempDir('stages-class');
+    const secret = 'search-key-canary-41c9';
+    const env = { SEARCH_CONFIG_API_KEY: secret };
+    const experiment = await runGitHubAction('experiment', { config, 'output-dir': out }, { ...slow, env });
+    expect(experiment.exitCode, experiment.stdout).toBe(0);
+    const evaluate = await runGitHubAction(
+      'evaluate',
+      { config, runs: experiment.outputs.runs!, 'output-dir': out, gates: 'match_rate >= 0.75' },
+      { ...slow, env },
+    );
+    expect(evaluate.exitCode, evaluate.stdout).toBe(0);
+    const metrics = await readJson<MetricsJson>(evaluate.outputs.metrics!);
+    expect(metrics.rows.map((row) => row.metrics)).toEqual([{ f1: 0.718, match_rate: 0.75 }]);
+    for (const face of [experiment, evaluate]) expect(face.stdout + face.stderr + face.summary).not.toContain(secret);
+  });
+});
+
 describeWithPromptflow('the LLM example against a loopback OpenAI-compatible server', () => {
   let server: OpenAiTestServer;
   beforeAll(async () => {
@@ -235,5 +255,14 @@ describeWithPromptflow('the LLM example against a loopback OpenAI-compatible ser
     const lines = manifest.runs[0]!.lines.total;
     expect(prompts.size).toBeGreaterThan(lines);
     expect(manifest.runs.length).toBeGreaterThan(1);
+
+    const evaluate = await runCli(
+      ['evaluate', '--config', config, '--env', 'test', '--runs', path.join(out, 'runs.json'), '--output-dir', out, '--json'],
+      { ...slow, env: { AOAI_API_KEY: 'sk-loopback-canary', AOAI_BASE_URL: server.baseUrl } },
+    );
+    expect(evaluate.exitCode, evaluate.stderr).toBe(0);
+    const metrics = await readJson<MetricsJson>((JSON.parse(evaluate.stdout) as { metrics: string }).metrics);
+    // The loopback server labels by keyword, as the dataset's ground truth does.
+    expect(metrics.rows.map((row) => row.metrics.accuracy)).toEqual(manifest.runs.map(() => 1));
   });
 });
