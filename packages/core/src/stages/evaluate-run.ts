@@ -98,7 +98,8 @@ export async function runEvaluate(ctx: StageContext<typeof evaluateInputs>): Pro
     throw new StageFailure(problems.length === 1 ? `evaluation ${problems[0]}` : `${problems.length} evaluation runs failed: ${problems.join(' | ')}`);
   }
   const failure = gateResults && gateFailure(gateResults);
-  if (failure) throw failure;
+  // The summary above already holds the gate table: fail with the headline alone.
+  if (failure) throw new StageFailure(failure.message);
   return { metrics: written.metrics, report: written.report };
 }
 
