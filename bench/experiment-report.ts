@@ -401,10 +401,13 @@ function findings(input: ReportInput, s: ReturnType<typeof summarize>): string {
         : `The \`pf run create\` process is the same command and environment either way; its wall time here was ${seconds(ph.run)} s through llmops vs ${seconds(ph.bareRun)} s bare, ` +
           `while CPU time for the same work was ${ph.cpu.toFixed(1)} s vs ${ph.bareCpu.toFixed(1)} s (Node's own start-up included), so that gap is load from other work on the shared cores, not extra work. `) +
       `llmops adds Node start + config + plan ${seconds(ph.plan)} s, the version probe ${seconds(ph.probe)} s, ` +
-      `connection creation ${seconds(ph.connection)} s (bare \`pf connection create\`: ${seconds(ph.bareConnection)} s), ` +
-      `run folder reading ${seconds(ph.reading)} s and manifest + exit ${seconds(ph.finish)} s. ` +
-      `The connection step is nearly all of it: a separate Python process that imports promptflow (~3 s of CPU) before the run's own process imports it again. ` +
-      `Reading the run folder and writing the manifest are noise (${seconds(ph.reading + ph.finish)} s together).`,
+      (Number.isFinite(ph.connection)
+        ? `connection creation ${seconds(ph.connection)} s (bare \`pf connection create\`: ${seconds(ph.bareConnection)} s): ` +
+          `a separate Python process that imports promptflow (~3 s of CPU) before the run's own process imports it again, ` +
+          `nearly all of the overhead; `
+        : `no connection step of its own (the first run's Python creates the connections; bare \`pf connection create\`: ${seconds(ph.bareConnection)} s), `) +
+      `run folder reading ${seconds(ph.reading)} s and manifest + exit ${seconds(ph.finish)} s ` +
+      `(reading the run folder and writing the manifest are noise: ${seconds(ph.reading + ph.finish)} s together).`,
   );
   const importCost = ph.bareImport;
   if (!s.okRun || !s.okJob) {
