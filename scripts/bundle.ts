@@ -1,8 +1,9 @@
 /**
- * The bundles that are committed: one per action (ESM, as @actions/core 3 is ESM-only), one per
- * Azure DevOps task (CommonJS, self-contained: a task folder ships without node_modules), and
- * the CLI. esbuild output is deterministic for the same sources and lockfile, which is what the
- * drift test relies on.
+ * The bundles that are committed: one per action, one per Azure DevOps task (self-contained: a
+ * task folder ships without node_modules) and the CLI. All are ES modules (@actions/core 3 is
+ * ESM-only; the agent runs a task's target with plain `node`, which honours the package.json
+ * beside it). esbuild output is deterministic for the same sources and lockfile, which is what
+ * the drift test relies on.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -18,7 +19,6 @@ export interface BundleTarget {
   /** Output folder, relative to the repo root; the bundle is <outDir>/<outName>. */
   outDir: string;
   outName: string;
-  format: 'esm' | 'cjs';
   banner?: string;
 }
 
@@ -39,14 +39,13 @@ const lazyUndici: Plugin = {
 export function bundleTargets(): BundleTarget[] {
   const targets: BundleTarget[] = [];
   for (const stage of stages) {
-    targets.push({ entry: `actions/${stage.name}/main.ts`, outDir: `actions/${stage.name}/dist`, outName: 'index.js', format: 'esm' });
-    targets.push({ entry: `${taskFolder(stage)}/main.ts`, outDir: `${taskFolder(stage)}/dist`, outName: 'index.js', format: 'cjs' });
+    targets.push({ entry: `actions/${stage.name}/main.ts`, outDir: `actions/${stage.name}/dist`, outName: 'index.js' });
+    targets.push({ entry: `${taskFolder(stage)}/main.ts`, outDir: `${taskFolder(stage)}/dist`, outName: 'index.js' });
   }
   targets.push({
     entry: 'packages/cli/src/entry.ts',
     outDir: 'packages/cli/dist',
     outName: 'llmops.js',
-    format: 'esm',
     banner: '#!/usr/bin/env node',
   });
   return targets;
@@ -54,9 +53,9 @@ export function bundleTargets(): BundleTarget[] {
 
 /**
  * Builds every bundle under `outRoot` (the repo root, or a temp dir for the drift test) and
- * returns the files written, relative to `outRoot`. ESM bundles are split: what a stage imports
- * on demand (the Azure SDK, promptflow execution) becomes a chunk that only loads when used, so
- * start-up parses the entry alone. Azure DevOps tasks are CommonJS and stay one file.
+ * returns the files written, relative to `outRoot`. Bundles are split: what a stage imports on
+ * demand (the Azure SDK, promptflow execution) becomes a chunk that only loads when used, so
+ * start-up parses the entry alone.
  */
 export async function buildBundles(outRoot: string): Promise<string[]> {
   const written: string[] = [];
@@ -65,31 +64,30 @@ export async function buildBundles(outRoot: string): Promise<string[]> {
       const outDir = path.join(outRoot, target.outDir);
       // Chunk names carry content hashes: clear the folder so no stale chunk stays behind.
       await fs.rm(outDir, { recursive: true, force: true });
-      const esm = target.format === 'esm';
       const options: BuildOptions = {
         absWorkingDir: repoRoot,
         entryPoints: [{ in: path.join(repoRoot, target.entry), out: path.parse(target.outName).name }],
         outdir: outDir,
-        splitting: esm,
-        // A split ESM bundle imports CommonJS on demand the way Node does: default export only,
-        // no named ones. Packages that ship an ES module build (the Azure SDK) are taken in it.
-        mainFields: esm ? ['module', 'main'] : ['main', 'module'],
+        splitting: true,
+        // A split bundle imports CommonJS on demand the way Node does: default export only, no
+        // named ones. Packages that ship an ES module build (the Azure SDK) are taken in it.
+        mainFields: ['module', 'main'],
         chunkNames: 'chunks/[name]-[hash]',
         bundle: true,
         platform: 'node',
         target: 'node20',
-        format: target.format,
+        format: 'esm',
         minify: true,
         keepNames: true,
         legalComments: 'eof',
         logLevel: 'warning',
         metafile: true,
         plugins: [lazyUndici],
-        banner: { js: [target.banner, esm ? esmRequireShim : undefined].filter(Boolean).join('\n') },
+        banner: { js: [target.banner, esmRequireShim].filter(Boolean).join('\n') },
       };
       const result = await build(options);
       // A package.json beside the bundle pins its module type, whatever folder holds it.
-      await fs.writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: esm ? 'module' : 'commonjs' })}\n`);
+      await fs.writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
       written.push(path.join(target.outDir, 'package.json'));
       for (const file of Object.keys(result.metafile!.outputs)) written.push(path.relative(outRoot, path.resolve(repoRoot, file)));
     }),
