@@ -1,4 +1,4 @@
-import { ConfigurationError, ExitCode, StageFailure, formatLocated } from './errors.js';
+import { ConfigurationError, ExitCode, StageFailure } from './errors.js';
 import type { Host } from './host.js';
 import { parseInputs } from './inputs.js';
 import type { InputSpec, OutputSpec, StageSpec } from './spec.js';
@@ -45,4 +45,3 @@ export async function reportError(error: unknown, host: Host): Promise<number> {
   return ExitCode.InternalError;
 }
 
-export { formatLocated };

@@ -1,12 +1,11 @@
 /**
- * promptflow connections created in an isolated home before its runs. One Python process creates
- * them all through PFClient (importing promptflow costs ~3 s; `pf connection create` per
+ * promptflow connections created in an isolated home before its runs, through PFClient inside
+ * the first run's own Python (importing promptflow costs ~3 s; `pf connection create` per
  * connection would pay it each time, and needs a YAML file holding the secrets on disk).
  * The connections travel as JSON on stdin: secrets never appear in argv, files or our logs.
  */
 import { ConfigurationError } from '../errors.js';
 import { redactSecrets } from './redact.js';
-import { runProcess } from './process.js';
 
 /** A connection with its values resolved (secrets filled in), as config/secrets.ts produces it. */
 export interface ConnectionSpec {
@@ -23,7 +22,7 @@ export interface ConnectionSpec {
 
 /**
  * The Python that creates connections from a JSON list (exit 73: unknown type, 74: promptflow
- * refused one). Defines `create_connections(specs)`; used alone and inside the run driver.
+ * refused one). Defines `create_connections(specs)`, which the run driver below calls.
  */
 const CREATE_CONNECTIONS_FUNCTION = `
 def create_connections(specs):
@@ -46,11 +45,6 @@ def create_connections(specs):
         except Exception as error:
             print(f"connection {spec['name']}: {type(error).__name__}: {error}", file=sys.stderr)
             sys.exit(74)
-`;
-
-const CREATE_CONNECTIONS = `${CREATE_CONNECTIONS_FUNCTION}
-import json, sys
-create_connections(json.load(sys.stdin))
 `;
 
 /**
@@ -88,30 +82,6 @@ export function connectionsPayload(connections: ConnectionSpec[]): string {
   return JSON.stringify(
     connections.map(({ name, type, properties, configs, secrets }) => ({ name, type, properties, configs, secrets })),
   );
-}
-
-export interface CreateConnectionsOptions {
-  python: string;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  /** Values to hide from error messages (every secret of every connection). */
-  secretValues: string[];
-}
-
-export async function createConnections(
-  connections: ConnectionSpec[],
-  options: CreateConnectionsOptions,
-): Promise<void> {
-  if (connections.length === 0) return;
-  const result = await runProcess(options.python, ['-c', CREATE_CONNECTIONS], {
-    env: options.env,
-    stdin: connectionsPayload(connections),
-    signal: options.signal,
-  });
-  if (result.canceled) throw options.signal?.reason ?? new Error('connection creation canceled');
-  if (result.exitCode === 0) return;
-
-  throw connectionFailure(result.exitCode, result.stderr, options.secretValues);
 }
 
 /** The error for a failed connection step, secrets redacted. */

@@ -8,7 +8,7 @@ export {
   type FindPythonOptions,
 } from './python.js';
 export { createPromptflowHome, PROMPTFLOW_ENV, type PromptflowHome } from './home.js';
-export { createConnections, type ConnectionSpec } from './connections.js';
+export { type ConnectionSpec } from './connections.js';
 export { materializeFlowVariants, planVariantSelection, type VariantSelectionPlan } from './variants.js';
 export { readRunDirectory, parseRunJson, type RunDirectoryContents } from './run-dir.js';
 export { redactSecrets } from './redact.js';
