@@ -78,19 +78,21 @@ for (const { label, args, env } of cases()) {
 const sizes = bundleTargets().map((target) => {
   const dir = path.join(repoRoot, target.outDir);
   const entry = fs.statSync(path.join(dir, target.outName)).size;
-  const total = fs
+  // Everything in the folder: on-demand chunks and the actions' undici.cjs (loaded on first proxy use).
+  const files = fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((file) => file.isFile() && file.name.endsWith('.js'))
-    .reduce((sum, file) => sum + fs.statSync(path.join(file.parentPath, file.name)).size, 0);
-  return { file: path.join(target.outDir, target.outName), entry, total };
+    .filter((file) => file.isFile() && /\.c?js$/.test(file.name))
+    .map((file) => fs.statSync(path.join(file.parentPath, file.name)).size);
+  const total = files.reduce((sum, size) => sum + size, 0);
+  return { file: path.join(target.outDir, target.outName), entry, total, largest: Math.max(...files) };
 });
 
 console.log(`Start-up over bare \`node -e ''\`, ${runs} interleaved runs each (ms):\n`);
 console.log('| entry | median | p95 |\n| --- | --- | --- |');
 console.log(rows.join('\n'));
 console.log(`\nworst p95: ${worstP95.toFixed(0)} ms (goal <= 150 ms)\n`);
-console.log('| bundle | entry (KiB) | with chunks (KiB) |\n| --- | --- | --- |');
+console.log('| bundle | entry (KiB) | whole folder (KiB) |\n| --- | --- | --- |');
 const kib = (bytes: number) => (bytes / 1024).toFixed(0);
 for (const { file, entry, total } of sizes) console.log(`| ${file} | ${kib(entry)} | ${kib(total)} |`);
-const largest = Math.max(...sizes.map((size) => size.entry));
+const largest = Math.max(...sizes.map((size) => size.largest));
 console.log(`\nlargest single file: ${(largest / 1024 / 1024).toFixed(2)} MiB (goal <= 3 MB)`);

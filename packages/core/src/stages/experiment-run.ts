@@ -10,7 +10,6 @@ import { planExperiment, planToJson } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
 import type { OutputValues, StageContext } from '../spec.js';
 import type { experimentInputs, experimentOutputs } from './experiment.js';
-import { runLocally } from './local-promptflow.js';
 
 export const RUNS_MANIFEST_FILE = 'runs.json';
 
@@ -42,6 +41,9 @@ export async function runExperiment(
   }
 
   const outputDir = path.resolve(host.workingDirectory, inputs['output-dir']);
+  // Loaded here, not at the top: a dry run (a plan on every pull request) should not pay for
+  // compiling the promptflow executor and loading child_process and crypto.
+  const { runLocally } = await import('./local-promptflow.js');
   const { results, home } = await runLocally(
     experiment,
     host,
