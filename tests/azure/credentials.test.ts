@@ -287,3 +287,107 @@ describe('createAzureCredential, explicit auth', () => {
     ).toThrow("auth 'service-principal' needs tenant-id (or AZURE_TENANT_ID)");
   });
 });
+
+describe('createAzureCredential, an Azure DevOps service connection handed over by the agent', () => {
+  const OIDC_ENV = { SYSTEM_OIDCREQUESTURI: 'https://dev.azure.example/org/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken', PATH: binDir };
+  const connection = (scheme: string, extra: Record<string, string> = {}) => ({
+    id: 'a1b2c3d4-0000-4000-8000-000000000001',
+    scheme,
+    tenantId: TENANT,
+    clientId: CLIENT,
+    ...extra,
+  });
+
+  it('federates with the connection ids and the SystemVssConnection token, over any other identity', () => {
+    const { method } = createAzureCredential({
+      auth: 'auto',
+      serviceConnection: connection('WorkloadIdentityFederation', { systemAccessToken: ACCESS_TOKEN }),
+      // Inputs and AZURE_* variables that would point elsewhere are not what a federated
+      // credential is bound to: the connection's ids win.
+      tenantId: 'other-tenant',
+      clientId: 'other-client',
+      env: { ...OIDC_ENV, AZURE_CLIENT_ID: 'env-client', AZURE_TENANT_ID: 'env-tenant', AZURE_CLIENT_SECRET: SECRET },
+    });
+    expect(method).toBe('azure-pipelines');
+    expect(lastBuilt()).toEqual({
+      kind: 'AzurePipelinesCredential',
+      args: [TENANT, CLIENT, 'a1b2c3d4-0000-4000-8000-000000000001', ACCESS_TOKEN],
+    });
+  });
+
+  it('falls back to SYSTEM_ACCESSTOKEN mapped by the pipeline', () => {
+    createAzureCredential({
+      auth: 'azure-pipelines',
+      serviceConnection: connection('WorkloadIdentityFederation'),
+      env: { ...OIDC_ENV, SYSTEM_ACCESSTOKEN: ACCESS_TOKEN },
+    });
+    expect(lastBuilt().args[3]).toBe(ACCESS_TOKEN);
+  });
+
+  it('names what workload identity federation lacks, without values, and never falls back to another identity', () => {
+    const incomplete = connection('WorkloadIdentityFederation', { clientId: '', systemAccessToken: ACCESS_TOKEN });
+    const expected =
+      "auth 'azure-pipelines' needs the connection's serviceprincipalid, SYSTEM_OIDCREQUESTURI (set by the agent)";
+    // auto would otherwise end at managed identity; a named connection is that or an error.
+    expect(() => createAzureCredential({ auth: 'auto', serviceConnection: incomplete, env: { PATH: binDir } })).toThrow(expected);
+    expect(() => createAzureCredential({ auth: 'azure-pipelines', serviceConnection: incomplete, env: {} })).toThrow(expected);
+    expect(built).toEqual([]);
+    try {
+      createAzureCredential({ auth: 'auto', serviceConnection: incomplete, env: {} });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(ACCESS_TOKEN);
+      expect((error as Error).message).not.toContain(TENANT);
+    }
+  });
+
+  it('still honours an explicitly requested other method', () => {
+    const { method } = createAzureCredential({
+      auth: 'environment',
+      serviceConnection: connection('WorkloadIdentityFederation', { systemAccessToken: ACCESS_TOKEN }),
+      env: { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: SECRET },
+    });
+    expect(method).toBe('environment');
+    expect(lastBuilt().kind).toBe('ClientSecretCredential');
+  });
+
+  it('signs in with the secret of a service principal connection', () => {
+    createAzureCredential({ auth: 'auto', serviceConnection: connection('ServicePrincipal', { clientSecret: SECRET }), env: {} });
+    expect(lastBuilt()).toEqual({ kind: 'ClientSecretCredential', args: [TENANT, CLIENT, SECRET] });
+  });
+
+  it('signs in with the PEM of a certificate connection', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+    createAzureCredential({ auth: 'auto', serviceConnection: connection('ServicePrincipal', { certificatePem: pem }), env: {} });
+    expect(lastBuilt()).toEqual({ kind: 'ClientCertificateCredential', args: [TENANT, CLIENT, { certificate: pem }] });
+  });
+
+  it("uses the connection's authority for another cloud, and the library default for the public one", () => {
+    createAzureCredential({
+      auth: 'auto',
+      serviceConnection: connection('ServicePrincipal', { clientSecret: SECRET, authorityHost: 'https://login.microsoftonline.us/' }),
+      env: {},
+    });
+    expect(lastBuilt().args[3]).toEqual({ authorityHost: 'https://login.microsoftonline.us/', disableInstanceDiscovery: true });
+    createAzureCredential({
+      auth: 'auto',
+      serviceConnection: connection('ServicePrincipal', { clientSecret: SECRET, authorityHost: 'https://login.windows.net/' }),
+      env: {},
+    });
+    expect(lastBuilt().args).toHaveLength(3);
+  });
+
+  it('uses the agent managed identity for a ManagedServiceIdentity connection', () => {
+    const { method } = createAzureCredential({ auth: 'auto', serviceConnection: connection('ManagedServiceIdentity'), env: {} });
+    expect(method).toBe('azure-pipelines');
+    expect(lastBuilt()).toEqual({ kind: 'ManagedIdentityCredential', args: [] });
+  });
+
+  it('refuses a scheme it cannot sign in with, in one line', () => {
+    expect(() => createAzureCredential({ auth: 'auto', serviceConnection: connection('PublishProfile'), env: {} })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => createAzureCredential({ auth: 'auto', serviceConnection: connection('PublishProfile'), env: {} })).toThrow(
+      /^service connection a1b2c3d4-0000-4000-8000-000000000001 uses the PublishProfile scheme; llmops signs in with WorkloadIdentityFederation, ServicePrincipal or ManagedServiceIdentity connections$/,
+    );
+  });
+});

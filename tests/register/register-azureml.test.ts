@@ -18,7 +18,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AzureEmulator, startAzureEmulator } from '../harness/azure-emulator/index.js';
 import { type Azurite, startAzurite } from '../harness/azurite.js';
-import { type FaceResult, runCli, runGitHubAction } from '../harness/runner-faces.js';
+import { type FaceResult, runAzurePipelinesTask, runCli, runGitHubAction } from '../harness/runner-faces.js';
 import {
   assetsOf,
   copyFixture,
@@ -114,6 +114,8 @@ function canaries(): Record<string, string> {
     'ARM bearer token': emulator.token,
     'GitHub OIDC token': emulator.entra.githubIdToken,
     'OIDC request token': emulator.entra.githubRequestToken,
+    'System.AccessToken': emulator.entra.systemAccessToken,
+    'Azure DevOps OIDC token': emulator.entra.azureDevOpsIdToken,
   };
 }
 
@@ -123,7 +125,7 @@ async function expectNoSecrets(result: FaceResult, extraCanaries: Record<string,
     // The runner learns a secret through one masking command; that is the only place it may be.
     const printed = result.stdout
       .split('\n')
-      .filter((line) => line.includes(secret) && !line.startsWith('::add-mask::'));
+      .filter((line) => line.includes(secret) && !line.startsWith('::add-mask::') && !line.startsWith('##vso[task.setsecret]'));
     expect(printed, `${label} in stdout`).toEqual([]);
     expect(result.stderr.includes(secret), `${label} in stderr`).toBe(false);
     expect(result.summary.includes(secret), `${label} in the summary`).toBe(false);
@@ -287,6 +289,87 @@ describe('the GitHub action with OIDC', () => {
     expect(result.stdout).toContain(`::add-mask::${ACCOUNT_KEY}`);
     expect(result.summary).toContain('4 new version(s), 0 unchanged, in Azure ML workspace mlw-llmops-test');
     await expectNoSecrets(result);
+  });
+});
+
+describe('the Azure DevOps task with the service connection the agent hands over', () => {
+  /** Only what the pipeline author writes: the connection and the workspace. No ids, no secrets. */
+  function registerTask(kind: 'workload-identity' | 'service-principal'): Promise<FaceResult & { taskResult?: string }> {
+    const { scope } = emulator;
+    return runAzurePipelinesTask(
+      'register-if-changed',
+      {
+        config: w.config,
+        env: 'pr',
+        registry: 'azureml',
+        // The agent resolves a connectedService input to the connection's id.
+        'azure-subscription': emulator.entra.serviceConnectionId,
+        'resource-group': scope.resourceGroup,
+        'workspace-name': scope.workspaceName,
+        'output-dir': w.outputDir,
+      },
+      {
+        env: {
+          ...emulator.childEnv(),
+          // The ARM endpoint comes from the connection's URL, so only blob storage is pointed here.
+          LLMOPS_BLOB_ENDPOINT: `http://127.0.0.1:${azurite.port}/{account}`,
+          ...emulator.entra.azureDevOpsServiceConnectionEnv(kind, emulator.url, scope.subscriptionId),
+        },
+        timeoutMs: 90_000,
+      },
+    );
+  }
+
+  it('federates the connection through the job OIDC endpoint and registers, masking every secret', async () => {
+    const result = await registerTask('workload-identity');
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.taskResult).toBe('Succeeded');
+    expect(versionsOf(assetsOf(result.outputs))).toContain('model:triage_pr@1*');
+    expect(emulator.entra.azureDevOpsOidcRequests.length).toBeGreaterThan(0);
+    for (const request of emulator.entra.azureDevOpsOidcRequests) {
+      expect(request).toEqual({ apiVersion: '7.1', serviceConnectionId: emulator.entra.serviceConnectionId, status: 200 });
+    }
+    expect(emulator.entra.tokenRequests).toEqual([
+      expect.objectContaining({ tenant: emulator.entra.tenantId, clientId: emulator.entra.clientId, credential: 'assertion', status: 200 }),
+    ]);
+    expect(result.stdout).toContain(`Azure sign-in: azure-pipelines (auto), using workload identity federation of service connection ${emulator.entra.serviceConnectionId}`);
+    // The job token was handed to the masker before anything could print it.
+    expect(result.stdout).toContain(`##vso[task.setsecret]${emulator.entra.systemAccessToken}`);
+    await expectNoSecrets(result);
+  });
+
+  it("signs in with a service principal connection's secret and takes its subscription", async () => {
+    const result = await registerTask('service-principal');
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(emulator.entra.tokenRequests).toEqual([expect.objectContaining({ credential: 'secret', status: 200 })]);
+    expect(emulator.entra.azureDevOpsOidcRequests).toEqual([]);
+    expect(result.stdout).toContain(`##vso[task.setsecret]${emulator.entra.clientSecret}`);
+    expect(versionNames('models', 'triage_pr')).toEqual(['1']);
+    await expectNoSecrets(result);
+  });
+
+  it('names a connection the agent did not hand over, in one line, and writes nothing', async () => {
+    const { scope } = emulator;
+    const result = await runAzurePipelinesTask(
+      'register-if-changed',
+      {
+        config: w.config,
+        env: 'pr',
+        registry: 'azureml',
+        'azure-subscription': 'not-handed-over',
+        'resource-group': scope.resourceGroup,
+        'workspace-name': scope.workspaceName,
+        'output-dir': w.outputDir,
+      },
+      { env: { ...emulator.childEnv(), LLMOPS_ARM_ENDPOINT: emulator.url }, timeoutMs: 90_000 },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.taskResult).toBe('Failed');
+    expect(result.annotations.map((annotation) => annotation.message)).toEqual([
+      "azure-subscription: the agent handed this task no service connection 'not-handed-over'; name an Azure Resource Manager service connection the pipeline may use",
+    ]);
+    expect(emulator.calls.entries).toEqual([]);
+    expect(emulator.entra.tokenRequests).toEqual([]);
   });
 });
 

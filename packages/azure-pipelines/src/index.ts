@@ -8,6 +8,7 @@ import {
   azurePipelinesInputName,
   cancellationOnSignals,
   runStage,
+  type AzureServiceConnection,
   type Host,
   type Logger,
   type SourceLocation,
@@ -62,6 +63,44 @@ export class AzurePipelinesHost implements Host {
   setSecret(value: string): void {
     tl.setSecret(value);
   }
+
+  /**
+   * The connection as the agent passes it (ENDPOINT_AUTH_<id> and friends), read through the
+   * task-lib. Authorization parameters are read as one object, not with
+   * getEndpointAuthorizationParameter, which writes each value to the debug log.
+   */
+  azureServiceConnection(id: string): AzureServiceConnection | undefined {
+    const authorization = tl.getEndpointAuthorization(id, true);
+    if (!authorization?.scheme) return undefined;
+    // Parameter names are spelled as each connection type declares them (tenantid, authenticationType ...).
+    const parameter = caseInsensitive(authorization.parameters);
+    const systemVss = tl.getEndpointAuthorization('SystemVssConnection', true);
+    const connection: AzureServiceConnection = {
+      id,
+      scheme: authorization.scheme,
+      tenantId: parameter('tenantid'),
+      clientId: parameter('serviceprincipalid'),
+      ...(parameter('authenticationType')?.toLowerCase() === 'spncertificate'
+        ? { certificatePem: parameter('servicePrincipalCertificate') }
+        : { clientSecret: parameter('serviceprincipalkey') }),
+      subscriptionId: tl.getEndpointDataParameter(id, 'subscriptionId', true) || undefined,
+      armEndpoint: tl.getEndpointUrl(id, true) || undefined,
+      authorityHost: tl.getEndpointDataParameter(id, 'environmentAuthorityUrl', true) || undefined,
+      systemAccessToken: systemVss ? caseInsensitive(systemVss.parameters)('AccessToken') : undefined,
+    };
+    for (const secret of [connection.clientSecret, connection.systemAccessToken]) if (secret) this.setSecret(secret);
+    if (connection.certificatePem) {
+      // Masking works line by line: the PEM's base64 lines are registered one by one too.
+      this.setSecret(connection.certificatePem);
+      for (const line of connection.certificatePem.split(/\r?\n/)) if (line.length >= 16 && !line.startsWith('-----')) this.setSecret(line);
+    }
+    return connection;
+  }
+}
+
+function caseInsensitive(values: Record<string, string> | undefined): (name: string) => string | undefined {
+  const byLowerName = new Map(Object.entries(values ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  return (name) => byLowerName.get(name.toLowerCase()) || undefined;
 }
 
 /** The whole body of a task's entry: run the stage, report the task result. */

@@ -30,9 +30,43 @@ export interface Host {
   setSecret(value: string): void;
   /** An OIDC token for `audience`, where the runner issues one (GitHub Actions). */
   getIdToken?(audience: string): Promise<string>;
+  /**
+   * An Azure Resource Manager service connection the runner handed the step (Azure DevOps), by
+   * the id the connection input resolved to; undefined when the runner gave none by that id.
+   * Its secrets are masked before this returns.
+   */
+  azureServiceConnection?(id: string): AzureServiceConnection | undefined;
   /** Working directory relative paths resolve against. */
   readonly workingDirectory: string;
   readonly env: NodeJS.ProcessEnv;
   /** Cancelled when the runner cancels the job (SIGINT/SIGTERM). */
   readonly signal: AbortSignal;
+}
+
+/**
+ * An Azure DevOps AzureRM service connection as the agent passes it to a task (ENDPOINT_AUTH_*,
+ * ENDPOINT_DATA_*, ENDPOINT_URL_*): everything a sign-in and the ARM client need, so a pipeline
+ * names the connection and nothing else.
+ */
+export interface AzureServiceConnection {
+  id: string;
+  /** WorkloadIdentityFederation, ServicePrincipal or ManagedServiceIdentity (others are refused). */
+  scheme: string;
+  tenantId?: string;
+  /** The app registration (serviceprincipalid) or, for ManagedServiceIdentity, nothing. */
+  clientId?: string;
+  /** ServicePrincipal with authenticationType spnKey. Secret. */
+  clientSecret?: string;
+  /** ServicePrincipal with authenticationType spnCertificate: the PEM (key and certificate). Secret. */
+  certificatePem?: string;
+  subscriptionId?: string;
+  /** The connection's Azure Resource Manager URL (another cloud than the public one, or Azure Stack). */
+  armEndpoint?: string;
+  /** The connection's Microsoft Entra authority (environmentAuthorityUrl). */
+  authorityHost?: string;
+  /**
+   * The job's System.AccessToken, which the agent hands every task as the SystemVssConnection
+   * endpoint; workload identity federation presents it to get the connection's OIDC token. Secret.
+   */
+  systemAccessToken?: string;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * The smallest Microsoft Entra ID (and GitHub OIDC issuer) the REAL @azure/identity credentials
+ * The smallest Microsoft Entra ID (and GitHub and Azure DevOps OIDC issuers) the REAL @azure/identity credentials
  * can sign in against, so a child process (a bundled action, the CLI) gets the emulator's ARM
  * token through MSAL's own client-credentials flow instead of a fake credential.
  *
@@ -30,6 +30,13 @@ export interface GitHubOidcRequest {
   status: number;
 }
 
+/** A request to the Azure DevOps job's OIDC endpoint (SYSTEM_OIDCREQUESTURI). */
+export interface AzureDevOpsOidcRequest {
+  apiVersion: string | undefined;
+  serviceConnectionId: string | undefined;
+  status: number;
+}
+
 export interface EntraReply {
   status: number;
   body: unknown;
@@ -44,8 +51,15 @@ export class EntraEmulator {
   readonly githubIdToken = `canary-github-oidc-${randomBytes(12).toString('hex')}`;
   /** The runner's ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
   readonly githubRequestToken = `canary-oidc-request-${randomBytes(12).toString('hex')}`;
+  /** The id of the one AzureRM service connection the Azure DevOps stand-in knows. */
+  readonly serviceConnectionId = 'a1b2c3d4-0000-4000-8000-00000000c0c0';
+  /** The job's System.AccessToken, which the agent hands tasks as the SystemVssConnection endpoint. */
+  readonly systemAccessToken = `canary-system-access-token-${randomBytes(12).toString('hex')}`;
+  /** What the Azure DevOps OIDC endpoint issues for the service connection. */
+  readonly azureDevOpsIdToken = `canary-ado-oidc-${randomBytes(12).toString('hex')}`;
   readonly tokenRequests: EntraTokenRequest[] = [];
   readonly githubOidcRequests: GitHubOidcRequest[] = [];
+  readonly azureDevOpsOidcRequests: AzureDevOpsOidcRequest[] = [];
 
   constructor(
     private readonly accessToken: string,
@@ -74,11 +88,58 @@ export class EntraEmulator {
     };
   }
 
+  /**
+   * What the Azure DevOps agent sets for a task given an AzureRM service connection, exactly as
+   * its Handler does (ENDPOINT_URL_<id>, ENDPOINT_AUTH_<id> as JSON plus the per-parameter
+   * variables, ENDPOINT_DATA_<id>_<KEY>), pointing at this emulator: ARM at `armUrl`, the
+   * authority here. `workload-identity` adds the job's OIDC endpoint and SystemVssConnection.
+   */
+  azureDevOpsServiceConnectionEnv(
+    kind: 'workload-identity' | 'service-principal',
+    armUrl: string,
+    subscriptionId: string,
+  ): Record<string, string> {
+    const id = this.serviceConnectionId;
+    const scheme = kind === 'workload-identity' ? 'WorkloadIdentityFederation' : 'ServicePrincipal';
+    const parameters: Record<string, string> = {
+      tenantid: this.tenantId,
+      serviceprincipalid: this.clientId,
+      ...(kind === 'service-principal' && { authenticationType: 'spnKey', serviceprincipalkey: this.clientSecret }),
+    };
+    const data: Record<string, string> = {
+      environment: 'AzureCloud',
+      scopeLevel: 'Subscription',
+      subscriptionId,
+      subscriptionName: 'llmops test subscription',
+      environmentAuthorityUrl: `${this.baseUrl()}/`,
+    };
+    const env: Record<string, string> = {
+      [`ENDPOINT_URL_${id}`]: `${armUrl}/`,
+      [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters, scheme }),
+      [`ENDPOINT_AUTH_SCHEME_${id}`]: scheme,
+      [`ENDPOINT_DATA_${id}`]: JSON.stringify(data),
+    };
+    for (const [key, value] of Object.entries(parameters)) env[`ENDPOINT_AUTH_PARAMETER_${id}_${key.toUpperCase()}`] = value;
+    for (const [key, value] of Object.entries(data)) env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`] = value;
+    if (kind === 'workload-identity') {
+      const systemVss = { parameters: { AccessToken: this.systemAccessToken }, scheme: 'OAuth' };
+      env.ENDPOINT_URL_SYSTEMVSSCONNECTION = `${this.baseUrl()}/_ado/`;
+      env.ENDPOINT_AUTH_SYSTEMVSSCONNECTION = JSON.stringify(systemVss);
+      env.ENDPOINT_AUTH_SCHEME_SYSTEMVSSCONNECTION = 'OAuth';
+      env.ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN = this.systemAccessToken;
+      env.SYSTEM_OIDCREQUESTURI = `${this.baseUrl()}/_ado/org/project/_apis/distributedtask/hubs/build/plans/plan/jobs/job/oidctoken`;
+    }
+    return env;
+  }
+
   /** Undefined when the request is not for Entra or the OIDC issuer (then ARM handles it). */
   handle(method: string, url: URL, rawBody: string, authorization: string | undefined): EntraReply | undefined {
     const segments = url.pathname.split('/').filter(Boolean);
     if (segments[0] === '_github' && segments[1] === 'oidc' && segments[2] === 'token' && method === 'GET') {
       return this.githubOidc(url, authorization);
+    }
+    if (segments[0] === '_ado' && segments.at(-1) === 'oidctoken' && method === 'POST') {
+      return this.azureDevOpsOidc(url, authorization);
     }
     const tenant = segments[0];
     if (!tenant) return undefined;
@@ -129,7 +190,8 @@ export class EntraEmulator {
     if (record.clientId !== this.clientId)
       return fail(400, 'unauthorized_client', `AADSTS700016: Application '${record.clientId}' was not found.`);
     const valid =
-      (secret !== null && secret === this.clientSecret) || (assertion !== null && assertion === this.githubIdToken);
+      (secret !== null && secret === this.clientSecret) ||
+      (assertion !== null && (assertion === this.githubIdToken || assertion === this.azureDevOpsIdToken));
     if (!valid) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret or assertion provided.');
     record.status = 200;
     return {
@@ -147,5 +209,28 @@ export class EntraEmulator {
     }
     record.status = 200;
     return { status: 200, body: { value: this.githubIdToken } };
+  }
+
+  /**
+   * The job's OIDC token endpoint, as the Azure DevOps REST API (7.1) answers it: POST with the
+   * job's access token as bearer, the service connection in the query, `{ oidcToken }` back.
+   */
+  private azureDevOpsOidc(url: URL, authorization: string | undefined): EntraReply {
+    const record: AzureDevOpsOidcRequest = {
+      apiVersion: url.searchParams.get('api-version') ?? undefined,
+      serviceConnectionId: url.searchParams.get('serviceConnectionId') ?? undefined,
+      status: 0,
+    };
+    this.azureDevOpsOidcRequests.push(record);
+    if (authorization !== `Bearer ${this.systemAccessToken}`) {
+      record.status = 401;
+      return { status: 401, body: { message: 'TF400813: The user is not authorized to access this resource.' } };
+    }
+    if (record.serviceConnectionId !== this.serviceConnectionId) {
+      record.status = 404;
+      return { status: 404, body: { message: `Service connection ${record.serviceConnectionId} not found.` } };
+    }
+    record.status = 200;
+    return { status: 200, body: { oidcToken: this.azureDevOpsIdToken } };
   }
 }

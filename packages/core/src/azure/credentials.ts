@@ -11,6 +11,7 @@ import {
   WorkloadIdentityCredential,
 } from '@azure/identity';
 import { ConfigurationError } from '../errors.js';
+import type { AzureServiceConnection } from '../host.js';
 
 /**
  * Sign-in to Azure for every stage and every runner, decided in one place.
@@ -49,6 +50,12 @@ export interface AzureCredentialOptions {
   clientSecret?: string;
   /** Azure DevOps: id of the AzureRM service connection (workload identity federation). */
   serviceConnectionId?: string;
+  /**
+   * Azure DevOps: the service connection itself, as the agent handed it to the task
+   * (Host.azureServiceConnection). When present it decides the identity: its scheme, tenant,
+   * client and secret, not the tenant-id / client-id inputs.
+   */
+  serviceConnection?: AzureServiceConnection;
   /** Azure DevOps: $(System.AccessToken); falls back to SYSTEM_ACCESSTOKEN in `env`. */
   systemAccessToken?: string;
   /** GitHub Actions: the host's OIDC token function (Host.getIdToken). */
@@ -74,13 +81,15 @@ type Candidate =
 export function createAzureCredential(options: AzureCredentialOptions): ChosenCredential {
   const inputs = resolveInputs(options);
 
-  if (options.auth !== 'auto') {
-    const method = options.auth;
-    const candidate = CANDIDATES[method](inputs);
+  // A service connection the pipeline named is the identity it asked for: with one, `auto`
+  // means that connection or a clear error, never a quiet fall back to some other identity.
+  const requested = options.auth === 'auto' && inputs.serviceConnection ? 'azure-pipelines' : options.auth;
+  if (requested !== 'auto') {
+    const candidate = CANDIDATES[requested](inputs);
     if (!candidate.ok) {
-      throw new ConfigurationError(`auth '${method}' needs ${candidate.missing.join(', ')}`);
+      throw new ConfigurationError(`auth '${requested}' needs ${candidate.missing.join(', ')}`);
     }
-    return choose(method, candidate, 'requested', options.log);
+    return choose(requested, candidate, options.auth === 'auto' ? 'auto' : 'requested', options.log);
   }
 
   for (const method of AUTO_ORDER) {
@@ -103,6 +112,7 @@ const AUTO_ORDER: readonly AzureAuthMethod[] = [
 
 interface ResolvedInputs {
   authority: AuthorityOptions;
+  serviceConnection?: AzureServiceConnection;
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
@@ -115,7 +125,8 @@ interface ResolvedInputs {
 function resolveInputs(options: AzureCredentialOptions): ResolvedInputs {
   const env = options.env;
   return {
-    authority: authorityOptions(env),
+    authority: authorityOptions(env, options.serviceConnection?.authorityHost),
+    serviceConnection: options.serviceConnection,
     // The conventional variables fill gaps, so `client-id` need not be repeated when a runner
     // (or the Jenkins credentials binding) already exports AZURE_CLIENT_ID.
     tenantId: nonEmpty(options.tenantId) ?? nonEmpty(env.AZURE_TENANT_ID),
@@ -149,6 +160,8 @@ const CANDIDATES: Record<AzureAuthMethod, (inputs: ResolvedInputs) => Candidate>
   },
 
   'azure-pipelines': (inputs) => {
+    if (inputs.serviceConnection) return serviceConnectionCandidate(inputs.serviceConnection, inputs);
+    // No connection from the agent (the CLI, or a script step): the ids must come as inputs.
     const { tenantId, clientId, serviceConnectionId, systemAccessToken, authority } = inputs;
     const missing = missingOf({
       'the service connection id': serviceConnectionId,
@@ -195,6 +208,64 @@ const CANDIDATES: Record<AzureAuthMethod, (inputs: ResolvedInputs) => Candidate>
     };
   },
 };
+
+/**
+ * Sign in as an Azure DevOps AzureRM service connection, the way Microsoft's own Azure tasks do
+ * for each of its schemes. The connection's ids are authoritative: a federated credential is
+ * bound to exactly its app registration.
+ */
+function serviceConnectionCandidate(connection: AzureServiceConnection, inputs: ResolvedInputs): Candidate {
+  const { authority, env } = inputs;
+  const { id, tenantId, clientId } = connection;
+  const ids = { "the connection's tenantid": tenantId, "the connection's serviceprincipalid": clientId };
+  switch (connection.scheme.toLowerCase()) {
+    case 'workloadidentityfederation': {
+      // The agent hands every task System.AccessToken as its SystemVssConnection endpoint; a
+      // pipeline may also map it to SYSTEM_ACCESSTOKEN itself.
+      const systemAccessToken = connection.systemAccessToken ?? inputs.systemAccessToken;
+      const missing = missingOf({
+        ...ids,
+        'System.AccessToken (the SystemVssConnection endpoint, or SYSTEM_ACCESSTOKEN)': systemAccessToken,
+        // AzurePipelinesCredential reads it from process.env when it asks for the OIDC token.
+        'SYSTEM_OIDCREQUESTURI (set by the agent)': nonEmpty(env.SYSTEM_OIDCREQUESTURI),
+      });
+      if (missing.length > 0) return { ok: false, missing };
+      return {
+        ok: true,
+        detail: `workload identity federation of service connection ${id} (client ${clientId})`,
+        make: () => new AzurePipelinesCredential(tenantId!, clientId!, id, systemAccessToken!, ...withAuthority(authority)),
+      };
+    }
+    case 'serviceprincipal': {
+      const { clientSecret, certificatePem } = connection;
+      const missing = missingOf({ ...ids, "the connection's serviceprincipalkey or servicePrincipalCertificate": clientSecret ?? certificatePem });
+      if (missing.length > 0) return { ok: false, missing };
+      if (certificatePem) {
+        return {
+          ok: true,
+          detail: `certificate of service connection ${id} (client ${clientId})`,
+          make: () => new ClientCertificateCredential(tenantId!, clientId!, { certificate: certificatePem }, ...withAuthority(authority)),
+        };
+      }
+      return {
+        ok: true,
+        detail: `client secret of service connection ${id} (client ${clientId})`,
+        make: () => new ClientSecretCredential(tenantId!, clientId!, clientSecret!, ...withAuthority(authority)),
+      };
+    }
+    case 'managedserviceidentity':
+      // The agent's VM identity; the connection carries no client id for it.
+      return {
+        ok: true,
+        detail: `managed identity of the agent, through service connection ${id}`,
+        make: () => new ManagedIdentityCredential(),
+      };
+    default:
+      throw new ConfigurationError(
+        `service connection ${id} uses the ${connection.scheme} scheme; llmops signs in with WorkloadIdentityFederation, ServicePrincipal or ManagedServiceIdentity connections`,
+      );
+  }
+}
 
 /**
  * AZURE_* variables as the Jenkins azure-credentials binding, AKS workload identity or a
@@ -252,13 +323,27 @@ interface AuthorityOptions {
 /**
  * AZURE_AUTHORITY_HOST, the variable @azure/identity itself documents, names the Entra authority
  * of a sovereign, private or test cloud. It is read from `env` like everything else here (the
- * library would read process.env). An authority named explicitly is trusted as configured:
+ * library would read process.env); failing that, an Azure DevOps service connection's own
+ * authority (environmentAuthorityUrl). An authority named explicitly is trusted as configured:
  * instance discovery, which asks login.microsoftonline.com to vouch for it, is skipped, because
  * Azure Stack, air-gapped clouds and loopback test servers cannot be vouched for that way.
  */
-function authorityOptions(env: NodeJS.ProcessEnv): AuthorityOptions {
-  const authorityHost = nonEmpty(env.AZURE_AUTHORITY_HOST);
+function authorityOptions(env: NodeJS.ProcessEnv, connectionAuthority?: string): AuthorityOptions {
+  const authorityHost = nonEmpty(env.AZURE_AUTHORITY_HOST) ?? otherThanPublicCloud(connectionAuthority);
   return authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {};
+}
+
+/** Public-cloud connections name login.windows.net: the library's default, discovery and all. */
+const PUBLIC_AUTHORITY_HOSTS = new Set(['login.microsoftonline.com', 'login.windows.net']);
+
+function otherThanPublicCloud(authority: string | undefined): string | undefined {
+  const value = nonEmpty(authority);
+  if (!value) return undefined;
+  try {
+    return PUBLIC_AUTHORITY_HOSTS.has(new URL(value).hostname.toLowerCase()) ? undefined : value;
+  } catch {
+    throw new ConfigurationError(`the service connection's environmentAuthorityUrl '${value}' is not a URL`);
+  }
 }
 
 /** The trailing options argument, present only when there is something to say (public cloud: none). */

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { AzureAuth } from '../azure/credentials.js';
 import { ConfigurationError } from '../errors.js';
-import type { Host, Logger } from '../host.js';
+import type { AzureServiceConnection, Host, Logger } from '../host.js';
 import { LocalRegistry } from '../registry/local.js';
 import type { Registry } from '../registry/types.js';
 import type { RegistryCoordinates } from './manifest.js';
@@ -53,9 +53,11 @@ export async function openRegistry(inputs: RegistryInputs, host: Host, log: Logg
 }
 
 async function openAzureMlRegistry(inputs: RegistryInputs, host: Host, log: Logger): Promise<RegistryTarget> {
+  const connection = serviceConnectionOf(inputs, host);
+  const subscriptionId = inputs.subscriptionId || connection?.subscriptionId;
   const missing = (
     [
-      ['subscription-id', inputs.subscriptionId],
+      [connection ? "subscription-id (or the service connection's subscription)" : 'subscription-id', subscriptionId],
       ['resource-group', inputs.resourceGroup],
       ['workspace-name', inputs.workspaceName],
     ] as const
@@ -67,10 +69,15 @@ async function openAzureMlRegistry(inputs: RegistryInputs, host: Host, log: Logg
       `registry 'azureml' needs the input(s) ${missing.join(', ')} (the Azure ML workspace)`,
     );
   }
-  const subscriptionId = inputs.subscriptionId!;
   const resourceGroup = inputs.resourceGroup!;
   const workspaceName = inputs.workspaceName!;
-  const armEndpoint = httpsUrl(host.env[CLOUD_ENV.armEndpoint] || PUBLIC_ARM_ENDPOINT, CLOUD_ENV.armEndpoint);
+  // An explicit endpoint wins; else the service connection's cloud; else the public cloud.
+  const armEndpointSetting = host.env[CLOUD_ENV.armEndpoint]
+    ? { value: host.env[CLOUD_ENV.armEndpoint]!, source: CLOUD_ENV.armEndpoint }
+    : connection?.armEndpoint
+      ? { value: connection.armEndpoint, source: `the URL of service connection ${connection.id}` }
+      : { value: PUBLIC_ARM_ENDPOINT, source: 'the public cloud' };
+  const armEndpoint = httpsUrl(armEndpointSetting.value, armEndpointSetting.source);
   const blobEndpoint = host.env[CLOUD_ENV.blobEndpoint] || undefined;
 
   // A secret the credential will read must be masked before anything can print it.
@@ -87,18 +94,18 @@ async function openAzureMlRegistry(inputs: RegistryInputs, host: Host, log: Logg
     tenantId: inputs.tenantId,
     clientId: inputs.clientId,
     serviceConnectionId: inputs.serviceConnection,
+    serviceConnection: connection,
     getIdToken: host.getIdToken?.bind(host),
     env: host.env,
     log,
   });
   // Generated ARM clients build URLs from $host and the token audience from endpoint: both
   // follow the configured cloud.
-  const client = new AzureMachineLearningWorkspaces(credential, subscriptionId, {
+  const client = new AzureMachineLearningWorkspaces(credential, subscriptionId!, {
     endpoint: armEndpoint,
     $host: armEndpoint,
   });
-  if (armEndpoint !== PUBLIC_ARM_ENDPOINT)
-    log.info(`Azure Resource Manager: ${armEndpoint} (${CLOUD_ENV.armEndpoint})`);
+  if (armEndpoint !== PUBLIC_ARM_ENDPOINT) log.info(`Azure Resource Manager: ${armEndpoint} (${armEndpointSetting.source})`);
 
   const registry = new AzureMlRegistry({
     client,
@@ -111,17 +118,33 @@ async function openAzureMlRegistry(inputs: RegistryInputs, host: Host, log: Logg
     log,
     setSecret: (value) => host.setSecret(value),
   });
-  return { registry, coordinates: { kind: 'azureml', subscriptionId, resourceGroup, workspaceName } };
+  return { registry, coordinates: { kind: 'azureml', subscriptionId: subscriptionId!, resourceGroup, workspaceName } };
 }
 
-function httpsUrl(value: string, variable: string): string {
+/**
+ * The service connection named by the azure-subscription input, where the runner hands one over
+ * (Azure DevOps). Named there but not handed over means the pipeline is misconfigured: say so
+ * rather than fall back to some other identity.
+ */
+function serviceConnectionOf(inputs: RegistryInputs, host: Host): AzureServiceConnection | undefined {
+  if (!inputs.serviceConnection || !host.azureServiceConnection) return undefined;
+  const connection = host.azureServiceConnection(inputs.serviceConnection);
+  if (!connection) {
+    throw new ConfigurationError(
+      `azure-subscription: the agent handed this task no service connection '${inputs.serviceConnection}'; name an Azure Resource Manager service connection the pipeline may use`,
+    );
+  }
+  return connection;
+}
+
+function httpsUrl(value: string, source: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError(`${variable}: '${value}' is not a URL`);
+    throw new ConfigurationError(`${source}: '${value}' is not a URL`);
   }
   // The SDK's bearer-token policy refuses to send a token over plain http; say so up front.
-  if (url.protocol !== 'https:') throw new ConfigurationError(`${variable}: '${value}' must be an https URL`);
+  if (url.protocol !== 'https:') throw new ConfigurationError(`${source}: '${value}' must be an https URL`);
   return value.replace(/\/+$/, '');
 }

@@ -39,10 +39,15 @@ export const azureInputs = {
   },
   'azure-subscription': {
     type: 'string',
-    description: 'Azure DevOps only: the Azure Resource Manager service connection.',
+    description:
+      'Azure DevOps only: the Azure Resource Manager service connection (workload identity federation, service principal or managed identity). It supplies the tenant, client and subscription ids and the cloud.',
     azurePipelinesType: 'connectedService:AzureRM',
   },
-  'subscription-id': { type: 'string', description: 'Azure subscription id.', cliEnv: 'AZURE_SUBSCRIPTION_ID' },
+  'subscription-id': {
+    type: 'string',
+    description: "Azure subscription id. Default on Azure DevOps: the service connection's subscription.",
+    cliEnv: 'AZURE_SUBSCRIPTION_ID',
+  },
   'resource-group': { type: 'string', description: 'Resource group of the Azure ML workspace.' },
   'workspace-name': { type: 'string', description: 'Azure ML workspace (or Azure AI Studio / Foundry hub project) name.' },
   'tenant-id': { type: 'string', description: 'Microsoft Entra tenant id (OIDC and service principal sign-in).', cliEnv: 'AZURE_TENANT_ID' },
