@@ -37,6 +37,13 @@ describe('runProblems', () => {
     ]);
   });
 
+  it("points at promptflow's log of the run, where a crashed line process leaves its cause", () => {
+    const crashed = { ...result('r3', 'Completed', 24, 1, 'line 1: Process crashed while executing line 1,'), runDir: '/home/pf/.runs/r3' };
+    expect(runProblems([crashed], 0)).toEqual([
+      'run r3: 1 of 24 lines failed (4.2%, at most 0% allowed); first error: line 1: Process crashed while executing line 1,; promptflow log: /home/pf/.runs/r3/logs.txt',
+    ]);
+  });
+
   it('says nothing of clean runs', () => {
     expect(runProblems([result('a', 'Completed', 3, 0), result('b', 'Completed', 0, 0)], 0)).toEqual([]);
   });

@@ -109,6 +109,10 @@ describeWithPromptflow('failed lines and cancellation (CLI)', () => {
     const result = await runCli(['experiment', '--config', partial, '--output-dir', out], slow);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/run partial__words: 2 of 5 lines failed \(40%, at most 0% allowed\); first error: line 1: .*boom/);
+    // The pointer to promptflow's own log of the run names a file that exists and tells the story.
+    const log = /; promptflow log: (\S+logs\.txt)$/m.exec(result.stderr)?.[1];
+    expect(log, result.stderr).toBeDefined();
+    expect(await fs.readFile(log!, 'utf8')).toContain('boom');
     const manifest = await readJson<RunsManifestJson>(path.join(out, 'runs.json'));
     expect(manifest.runs[0]).toMatchObject({ status: 'Completed', lines: { total: 5, completed: 3, failed: 2 } });
   });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import pLimit from 'p-limit';
 import type { FlowExecutor, FlowRunRequest, FlowRunResult } from '../executor/types.js';
 import type { Logger } from '../host.js';
@@ -45,15 +46,19 @@ export function runProblems(results: FlowRunResult[], maxFailedLineRatio: number
   const problems: string[] = [];
   for (const result of results) {
     const { total, failed } = result.lines;
-    const firstError = result.firstError ? `; first error: ${result.firstError}` : '';
+    // The first error says what; promptflow's log of the run says why (a crashed line process
+    // leaves only "Process crashed" in the line record, and its cause in logs.txt).
+    const details =
+      (result.firstError ? `; first error: ${result.firstError}` : '') +
+      (result.runDir ? `; promptflow log: ${path.join(result.runDir, 'logs.txt')}` : '');
     if (result.status !== 'Completed') {
-      problems.push(`run ${result.name} ${result.status.toLowerCase()}: ${failed} of ${total} lines failed${firstError}`);
+      problems.push(`run ${result.name} ${result.status.toLowerCase()}: ${failed} of ${total} lines failed${details}`);
       continue;
     }
     const ratio = total === 0 ? 0 : failed / total;
     if (ratio > maxFailedLineRatio) {
       problems.push(
-        `run ${result.name}: ${failed} of ${total} lines failed (${percent(ratio)}, at most ${percent(maxFailedLineRatio)} allowed)${firstError}`,
+        `run ${result.name}: ${failed} of ${total} lines failed (${percent(ratio)}, at most ${percent(maxFailedLineRatio)} allowed)${details}`,
       );
     }
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createRequire as __llmopsCreateRequire } from 'node:module';
 const require = __llmopsCreateRequire(import.meta.url);
-import{a as J}from"./chunk-4QL5E6TH.js";import{n as D,o as V,q as M,r as H,s as G}from"./chunk-WG7TQTTZ.js";import{a as y}from"./chunk-Z7XLI7SL.js";import{a as s}from"./chunk-PEGRTJAV.js";import Je from"node:os";import re from"node:path";import{mkdir as $e,rm as Ie,writeFile as je}from"node:fs/promises";import N from"node:path";function E(n,e){let t=n,r=[...new Set(e)].filter(o=>o.length>=4).sort((o,i)=>i.length-o.length);for(let o of r)t=t.split(o).join("***");return t}s(E,"redactSecrets");var ae=`
+import{a as J}from"./chunk-ULEYCEZ5.js";import{n as D,o as V,q as M,r as H,s as G}from"./chunk-WG7TQTTZ.js";import{a as y}from"./chunk-Z7XLI7SL.js";import{a as s}from"./chunk-PEGRTJAV.js";import Je from"node:os";import re from"node:path";import{mkdir as $e,rm as Ie,writeFile as je}from"node:fs/promises";import N from"node:path";function E(n,e){let t=n,r=[...new Set(e)].filter(o=>o.length>=4).sort((o,i)=>i.length-o.length);for(let o of r)t=t.split(o).join("***");return t}s(E,"redactSecrets");var ae=`
 def create_connections(specs):
     import sys
     from promptflow.client import PFClient
