@@ -294,7 +294,7 @@ describe('the GitHub action with OIDC', () => {
 
 describe('the Azure DevOps task with the service connection the agent hands over', () => {
   /** Only what the pipeline author writes: the connection and the workspace. No ids, no secrets. */
-  function registerTask(kind: 'workload-identity' | 'service-principal'): Promise<FaceResult & { taskResult?: string }> {
+  function registerTask(azureSubscription: string, agentEnv: Record<string, string>): Promise<FaceResult & { taskResult?: string }> {
     const { scope } = emulator;
     return runAzurePipelinesTask(
       'register-if-changed',
@@ -303,7 +303,7 @@ describe('the Azure DevOps task with the service connection the agent hands over
         env: 'pr',
         registry: 'azureml',
         // The agent resolves a connectedService input to the connection's id.
-        'azure-subscription': emulator.entra.serviceConnectionId,
+        'azure-subscription': azureSubscription,
         'resource-group': scope.resourceGroup,
         'workspace-name': scope.workspaceName,
         'output-dir': w.outputDir,
@@ -313,15 +313,21 @@ describe('the Azure DevOps task with the service connection the agent hands over
           ...emulator.childEnv(),
           // The ARM endpoint comes from the connection's URL, so only blob storage is pointed here.
           LLMOPS_BLOB_ENDPOINT: `http://127.0.0.1:${azurite.port}/{account}`,
-          ...emulator.entra.azureDevOpsServiceConnectionEnv(kind, emulator.url, scope.subscriptionId),
+          ...agentEnv,
         },
         timeoutMs: 90_000,
       },
     );
   }
 
+  /** The task given the stand-in's connection, as the agent hands it over. */
+  function registerWithConnection(kind: 'workload-identity' | 'service-principal') {
+    const { entra, url, scope } = emulator;
+    return registerTask(entra.serviceConnectionId, entra.azureDevOpsServiceConnectionEnv(kind, url, scope.subscriptionId));
+  }
+
   it('federates the connection through the job OIDC endpoint and registers, masking every secret', async () => {
-    const result = await registerTask('workload-identity');
+    const result = await registerWithConnection('workload-identity');
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.taskResult).toBe('Succeeded');
     expect(versionsOf(assetsOf(result.outputs))).toContain('model:triage_pr@1*');
@@ -339,7 +345,7 @@ describe('the Azure DevOps task with the service connection the agent hands over
   });
 
   it("signs in with a service principal connection's secret and takes its subscription", async () => {
-    const result = await registerTask('service-principal');
+    const result = await registerWithConnection('service-principal');
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(emulator.entra.tokenRequests).toEqual([expect.objectContaining({ credential: 'secret', status: 200 })]);
     expect(emulator.entra.azureDevOpsOidcRequests).toEqual([]);
@@ -349,20 +355,7 @@ describe('the Azure DevOps task with the service connection the agent hands over
   });
 
   it('names a connection the agent did not hand over, in one line, and writes nothing', async () => {
-    const { scope } = emulator;
-    const result = await runAzurePipelinesTask(
-      'register-if-changed',
-      {
-        config: w.config,
-        env: 'pr',
-        registry: 'azureml',
-        'azure-subscription': 'not-handed-over',
-        'resource-group': scope.resourceGroup,
-        'workspace-name': scope.workspaceName,
-        'output-dir': w.outputDir,
-      },
-      { env: { ...emulator.childEnv(), LLMOPS_ARM_ENDPOINT: emulator.url }, timeoutMs: 90_000 },
-    );
+    const result = await registerTask('not-handed-over', { LLMOPS_ARM_ENDPOINT: emulator.url });
     expect(result.exitCode).toBe(1);
     expect(result.taskResult).toBe('Failed');
     expect(result.annotations.map((annotation) => annotation.message)).toEqual([
