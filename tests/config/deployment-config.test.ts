@@ -37,7 +37,7 @@ describe('configs/deployment_config.json', () => {
     ['unknown-key.json', '5:13', "azure_managed_endpoint[0].ENDPOINT_NAMES: unknown key 'ENDPOINT_NAMES'; did you mean 'ENDPOINT_NAME'?"],
     ['bad-traffic.json', '5:54', 'azure_managed_endpoint[0].CURRENT_DEPLOYMENT_TRAFFIC_ALLOCATION: expected a traffic percentage from 0 to 100'],
     ['unknown-kind.json', '2:5', "azure_managed_endpoints: unknown key 'azure_managed_endpoints'; did you mean 'azure_managed_endpoint'?"],
-    ['syntax.json', '3:28', 'JSON syntax error: Expected double-quoted property name'],
+    ['syntax.json', '3:28', 'JSON syntax error: property name expected'],
   ])('%s', async (name, lineColumn, message) => {
     expect(await userErrorOf(loadDeploymentConfig(broken(name), 'dev'))).toBe(`${broken(name)}:${lineColumn}: ${message}`);
   });

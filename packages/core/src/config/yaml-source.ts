@@ -8,6 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseJson, printParseErrorCode, type ParseError, type ParseErrorCode } from 'jsonc-parser';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigurationError, type SourceLocation } from '../errors.js';
 
@@ -144,22 +145,29 @@ export class YamlSource {
  * the template and promptflow use on these files, does not. Check JSON strictly first. V8's
  * messages may quote the file's text, which can hold a secret: only the quote-free part is kept.
  */
+/**
+ * Strict JSON first (YAML would accept `{"a": }` or a trailing comma silently). jsonc-parser,
+ * unlike JSON.parse, reports every syntax error with its offset, so the error points at it.
+ */
 function rejectInvalidJson(file: string, text: string): void {
   if (text.trim() === '') return; // empty files get their own message
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /at position (\d+)/.exec(message);
-    const offset = position ? Number(position[1]) : message.includes('end of JSON') ? text.length : 0;
-    const problem = message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*$/s, '');
-    const before = text.slice(0, offset).split('\n');
-    throw new ConfigurationError(`JSON syntax error: ${problem}`, {
-      file,
-      line: before.length,
-      column: before[before.length - 1]!.length + 1,
-    });
-  }
+  const errors: ParseError[] = [];
+  parseJson(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const [first] = errors;
+  if (!first) return;
+  const before = text.slice(0, first.offset).split('\n');
+  throw new ConfigurationError(`JSON syntax error: ${jsonErrorText(first.error)}`, {
+    file,
+    line: before.length,
+    column: before[before.length - 1]!.length + 1,
+  });
+}
+
+/** `PropertyNameExpected` -> `property name expected`. */
+function jsonErrorText(code: ParseErrorCode): string {
+  return printParseErrorCode(code)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
 }
 
 function isNodeLike(value: unknown): value is Node {
