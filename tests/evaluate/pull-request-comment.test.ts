@@ -2,13 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  GitHubApiError,
-  commentMarker,
-  createGitHubPullRequestComments,
-  nextPageUrl,
-  upsertPullRequestComment,
-} from '@llmops/core/github/pull-request-comments';
+import { commentMarker, createGitHubPullRequestComments, upsertPullRequestComment } from '@llmops/core/github/pull-request-comments';
+import { GitHubApiError, nextPageUrl } from '@llmops/core/github/rest';
 import { planPullRequestComment, pullRequestFromEnv } from '@llmops/core/github/pull-request';
 import { GitHubApiServer } from '../harness/github-api-server.js';
 

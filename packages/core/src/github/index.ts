@@ -1,2 +1,3 @@
 export * from './pull-request-comments.js';
 export * from './pull-request.js';
+export * from './rest.js';

@@ -3,7 +3,7 @@
  * environment the runner sets, without @actions/github (core imports no runner library).
  */
 import fs from 'node:fs/promises';
-import { DEFAULT_GITHUB_API_URL } from './pull-request-comments.js';
+import { DEFAULT_GITHUB_API_URL } from './rest.js';
 
 export interface PullRequestRef {
   /** `owner/name`. */
