@@ -1,6 +1,7 @@
 /**
- * A loopback test double of the three GitHub REST endpoints the PR comment uses, following the
- * documented contract (docs.github.com/rest/issues/comments, API version 2022-11-28):
+ * A loopback test double of the GitHub REST endpoints llmops uses, following the documented
+ * contract (docs.github.com/rest, API version 2022-11-28). For the PR comment
+ * (docs.github.com/rest/issues/comments):
  *
  *   GET   /repos/{owner}/{repo}/issues/{issue_number}/comments  200, JSON array, oldest first;
  *         per_page (default 30, max 100) and page; a Link header with rel="next"/"last" (and
@@ -8,6 +9,14 @@
  *   POST  /repos/{owner}/{repo}/issues/{issue_number}/comments  201, the comment, Location header;
  *         422 when body is missing or longer than 65536 characters
  *   PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}    200, the updated comment
+ *
+ *
+ * For the approval gate:
+ *   POST  /repos/{owner}/{repo}/issues                   201, the issue (number, html_url, state open);
+ *         422 without a title
+ *   PATCH /repos/{owner}/{repo}/issues/{issue_number}    200, the issue with the new state / state_reason
+ *   GET   /repos/{owner}/{repo}/commits/{ref}            200 with author / committer logins; 422 for an unknown sha
+ *   GET   /orgs/{org}/teams/{team_slug}/memberships/{username}   200 {state, role}, 404 for a non-member
  *
  * Authentication as GitHub does it: `Authorization: Bearer <token>` or `token <token>`; a wrong
  * token is 401 "Bad credentials"; a request without User-Agent is 403. Unknown repositories,
@@ -34,6 +43,14 @@ export interface StoredComment {
   updatedAt: string;
 }
 
+export interface StoredIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  stateReason?: string;
+}
+
 export interface GitHubApiServerOptions {
   /** The token requests must carry. */
   token: string;
@@ -43,6 +60,10 @@ export interface GitHubApiServerOptions {
   pullNumbers?: number[];
   /** The login comments created with the token are attributed to. */
   login?: string;
+  /** Commits that exist: sha -> the logins of their author and committer. */
+  commits?: Record<string, { author: string; committer: string }>;
+  /** Teams that exist: `org/slug` -> logins of their active members. */
+  teams?: Record<string, string[]>;
 }
 
 const MAX_BODY_CHARACTERS = 65536;
@@ -52,6 +73,8 @@ const MAX_PER_PAGE = 100;
 export class GitHubApiServer {
   readonly requests: RecordedRequest[] = [];
   readonly comments: StoredComment[] = [];
+  readonly issues: StoredIssue[] = [];
+  private nextIssueNumber = 100;
   private nextId = 1_000_000_001;
   private server?: http.Server;
   private clock = Date.parse('2026-01-01T00:00:00Z');
@@ -138,9 +161,47 @@ export class GitHubApiServer {
     const sameRepository = (match: RegExpExecArray) =>
       decodeURIComponent(match[1]!).toLowerCase() === owner!.toLowerCase() && decodeURIComponent(match[2]!).toLowerCase() === repo!.toLowerCase();
 
+    const issues = /^\/repos\/([^/]+)\/([^/]+)\/issues(?:\/(\d+))?$/.exec(url.pathname);
+    const commit = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)$/.exec(url.pathname);
+    const membership = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(url.pathname);
+
+    if (issues && sameRepository(issues) && !issues[3] && request.method === 'POST') {
+      const { title, body: text } = (body ?? {}) as { title?: unknown; body?: unknown };
+      if (typeof title !== 'string' || title.trim() === '') {
+        return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] });
+      }
+      const issue: StoredIssue = { number: this.nextIssueNumber++, title, body: typeof text === 'string' ? text : '', state: 'open' };
+      this.issues.push(issue);
+      return send(201, this.issueJson(issue), { location: `${this.url}/repos/${owner}/${repo}/issues/${issue.number}` });
+    }
+    if (issues && sameRepository(issues) && issues[3] && request.method === 'PATCH') {
+      const issue = this.issues.find((candidate) => candidate.number === Number(issues[3]));
+      if (!issue) return error(404, 'Not Found');
+      const { state, state_reason: stateReason } = (body ?? {}) as { state?: unknown; state_reason?: unknown };
+      if (state !== undefined && state !== 'open' && state !== 'closed') {
+        return error(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'invalid', field: 'state' }] });
+      }
+      if (state) issue.state = state;
+      if (typeof stateReason === 'string') issue.stateReason = stateReason;
+      return send(200, this.issueJson(issue));
+    }
+    if (commit && sameRepository(commit) && request.method === 'GET') {
+      const found = this.options.commits?.[decodeURIComponent(commit[3]!)];
+      if (!found) return error(422, `No commit found for SHA: ${decodeURIComponent(commit[3]!)}`);
+      return send(200, { sha: commit[3], author: { login: found.author }, committer: { login: found.committer } });
+    }
+    if (membership && request.method === 'GET') {
+      const team = `${decodeURIComponent(membership[1]!)}/${decodeURIComponent(membership[2]!)}`.toLowerCase();
+      const members = Object.entries(this.options.teams ?? {}).find(([name]) => name.toLowerCase() === team)?.[1];
+      const login = decodeURIComponent(membership[3]!).toLowerCase();
+      if (!members?.some((member) => member.toLowerCase() === login)) return error(404, 'Not Found');
+      return send(200, { state: 'active', role: 'member', url: `${this.url}${url.pathname}` });
+    }
+
     if (listOrCreate && sameRepository(listOrCreate)) {
       const issue = Number(listOrCreate[3]);
-      if (!(this.options.pullNumbers ?? [1]).includes(issue)) return error(404, 'Not Found');
+      const exists = (this.options.pullNumbers ?? [1]).includes(issue) || this.issues.some((candidate) => candidate.number === issue);
+      if (!exists) return error(404, 'Not Found');
       if (request.method === 'GET') return this.list(url, issue, send);
       if (request.method === 'POST') {
         const text = (body as { body?: unknown } | undefined)?.body;
@@ -187,6 +248,20 @@ export class GitHubApiServer {
     if (page < lastPage) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
     if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`);
     send(200, items.map((comment) => this.toJson(comment)), links.length > 0 ? { link: links.join(', ') } : {});
+  }
+
+  private issueJson(issue: StoredIssue) {
+    const [owner, repo] = this.options.repository.split('/');
+    return {
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      state_reason: issue.stateReason ?? null,
+      url: `${this.url}/repos/${owner}/${repo}/issues/${issue.number}`,
+      html_url: `https://github.com/${owner}/${repo}/issues/${issue.number}`,
+      user: { login: this.options.login ?? 'github-actions[bot]' },
+    };
   }
 
   private toJson(comment: StoredComment) {

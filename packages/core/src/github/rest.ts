@@ -42,8 +42,8 @@ export interface GitHubRest {
   json<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** Every item of a list endpoint, following its Link headers. */
   list<T>(path: string): Promise<T[]>;
-  /** The status of a request whose answer body does not matter (204s, membership checks). */
-  status(method: string, path: string, accept404?: boolean): Promise<number>;
+  /** GET a resource that may not exist: undefined on 404. */
+  find<T>(path: string): Promise<T | undefined>;
 }
 
 export function createGitHubRest(options: GitHubRestOptions): GitHubRest {
@@ -111,10 +111,14 @@ export function createGitHubRest(options: GitHubRestOptions): GitHubRest {
       }
       return items;
     },
-    async status(method: string, path: string, accept404 = false): Promise<number> {
-      const response = await request(method, `${apiUrl}${path}`, undefined, accept404);
-      await response.body?.cancel();
-      return response.status;
+    async find<T>(path: string): Promise<T | undefined> {
+      const url = `${apiUrl}${path}`;
+      const response = await request('GET', url, undefined, true);
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      return parse<T>(response, 'GET', url);
     },
   };
 }
