@@ -154,3 +154,50 @@ describeWithPromptflow('LocalPromptflowExecutor: offline classification', () => 
     expect(versionCheck.latest_version).toBe(executor.python.promptflowVersion);
   });
 });
+
+describeWithPromptflow('LocalPromptflowExecutor: a line whose process crashes', () => {
+  const crashOnce = path.join(fixtureFlowsDir, 'crash-once');
+  let executor: LocalPromptflowExecutor;
+  let flow: ResolvedFlow;
+  const log = recordingLogger();
+
+  beforeAll(async () => {
+    executor = await LocalPromptflowExecutor.start({ outputDir: await tempDir('crash'), projectDir: repoRoot, log });
+    flow = await flowAt(crashOnce);
+  });
+  afterAll(async () => {
+    await executor?.close();
+  });
+
+  const run = async (name: string, extra: Record<string, string> = {}) =>
+    executor.run({
+      name,
+      flow,
+      data: path.join(crashOnce, 'data.jsonl'),
+      variants: {},
+      columnMapping: { text: '${data.text}' },
+      environmentVariables: { CRASH_MARKER_DIR: await tempDir('crash-marker'), ...extra },
+    });
+
+  test('resumes the run once: the crashed line runs again, the finished lines are kept', async () => {
+    const result = await run('crash_once');
+    expect(result).toMatchObject({
+      name: 'crash_once_resume1',
+      resumedFrom: 'crash_once',
+      status: 'Completed',
+      lines: { total: 3, completed: 3, failed: 0 },
+      failedLines: [],
+    });
+    expect((await readJsonLines(result.outputsPath)).map((line) => line.echoed)).toEqual(['a', 'crash', 'b']);
+    expect(log.lines).toContain(
+      'warning: run crash_once: the process of 1 line(s) crashed; resuming it as run crash_once_resume1 to run its failed lines again',
+    );
+  });
+
+  test('a line that crashes again stays failed, reported as a crash', async () => {
+    const result = await run('crash_always', { CRASH_ALWAYS: '1' });
+    expect(result).toMatchObject({ name: 'crash_always_resume1', resumedFrom: 'crash_always', lines: { total: 3, completed: 2, failed: 1 } });
+    expect(result.failedLines).toEqual([{ lineNumber: 1, error: 'Process crashed while executing line 1,', crashed: true }]);
+    expect(result.firstError).toBe('line 1: Process crashed while executing line 1,');
+  });
+});

@@ -31,6 +31,8 @@ export interface TokenUsage {
 export interface FailedLine {
   lineNumber: number;
   error: string;
+  /** The line's process died under it (promptflow's ProcessCrashError): not the flow's fault. */
+  crashed?: boolean;
 }
 
 export interface FlowRunResult {
@@ -47,6 +49,8 @@ export interface FlowRunResult {
   runDir: string;
   /** Metrics the flow logged (aggregation nodes, __aggregate__). */
   metrics: Record<string, number>;
+  /** The run this one resumed to re-run lines whose process crashed (promptflow --resume-from). */
+  resumedFrom?: string;
 }
 
 export interface RunOptions {

@@ -27,6 +27,8 @@ const runRecord = z.object({
   durationMs: z.number(),
   outputsPath: z.string(),
   firstError: z.string().optional(),
+  /** The run this one resumed because line processes crashed in it. */
+  resumedFrom: z.string().optional(),
 });
 
 const runsManifest = z.object({

@@ -72,6 +72,8 @@ const FIRST_ERROR_PREFIX = /^First error message is: /;
 /** Run names become folder names in the home. */
 const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const MAX_ERROR_CHARS = 1000;
+/** How many times a run whose line processes crashed is resumed. */
+const CRASH_RESUMES = 1;
 
 export class LocalPromptflowExecutor implements FlowExecutor {
   /** Aborted by close(): stops every run still going. */
@@ -123,24 +125,43 @@ export class LocalPromptflowExecutor implements FlowExecutor {
   async run(request: PromptflowRunRequest, options: RunOptions = {}): Promise<FlowRunResult> {
     const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
     const command = await this.commandFor(request, options.lineConcurrency ?? this.options.defaultLineConcurrency);
-    this.options.log?.debug(`pf ${command.args.join(' ')}`);
-    let result: ProcessResult;
     try {
-      result = await runProcess(this.python.python, ['-c', PF_WITH_CONNECTIONS, ...command.args], {
-        env: command.env,
-        stdin: this.connectionsJson,
-        cwd: this.home.dir,
-        signal,
-        killGraceMs: this.options.killGraceMs,
-        onStderrLine: (line) => this.options.log?.debug(this.redact(line)),
-      });
+      let outcome = await this.resultOf(request.name, await this.pf(command.args, command.env, signal), signal);
+      // A line whose process died under it (promptflow's worker pool lost the process) says
+      // nothing about the flow. Such lines get one more go, in a run that resumes this one:
+      // promptflow keeps the finished lines and re-runs the failed ones (all of them, so a flow
+      // error is simply met again).
+      for (let attempt = 1; attempt <= CRASH_RESUMES && !signal.aborted && outcome.status !== 'Canceled'; attempt++) {
+        const crashed = outcome.failedLines.filter((line) => line.crashed).length;
+        if (crashed === 0) break;
+        const name = `${request.name}_resume${attempt}`;
+        this.options.log?.warning(
+          `run ${outcome.name}: the process of ${crashed} line(s) crashed; resuming it as run ${name} to run its failed lines again`,
+        );
+        const resumed = await this.pf(['run', 'create', '--resume-from', outcome.name, '--name', name], command.env, signal);
+        outcome = { ...(await this.resultOf(name, resumed, signal)), resumedFrom: outcome.name };
+      }
+      return outcome;
     } finally {
       await command.cleanup();
     }
+  }
+
+  /** One `pf` command in the run's environment, through the connection-creating wrapper. */
+  private async pf(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<ProcessResult> {
+    this.options.log?.debug(`pf ${args.join(' ')}`);
+    const result = await runProcess(this.python.python, ['-c', PF_WITH_CONNECTIONS, ...args], {
+      env,
+      stdin: this.connectionsJson,
+      cwd: this.home.dir,
+      signal,
+      killGraceMs: this.options.killGraceMs,
+      onStderrLine: (line) => this.options.log?.debug(this.redact(line)),
+    });
     if (!result.canceled && result.exitCode !== null && CONNECTION_EXIT_CODES.includes(result.exitCode)) {
       throw connectionFailure(result.exitCode, result.stderr, this.secretValues);
     }
-    return this.resultOf(request.name, result, signal);
+    return result;
   }
 
   /** The `pf run create` arguments and environment for a request. */
@@ -208,10 +229,7 @@ export class LocalPromptflowExecutor implements FlowExecutor {
       status,
       lines: contents.lines,
       firstError: firstError === undefined ? undefined : this.redact(firstError),
-      failedLines: contents.failedLines.map((line) => ({
-        lineNumber: line.lineNumber,
-        error: this.redact(line.error),
-      })),
+      failedLines: contents.failedLines.map((line) => ({ ...line, error: this.redact(line.error) })),
       // promptflow's own totals when it printed them; else the sum over the lines' records.
       tokens:
         printedTokens?.total_tokens !== undefined

@@ -35,7 +35,7 @@ interface LineRecord {
   status?: string;
   run_info?: {
     status?: string;
-    error?: { message?: string } | null;
+    error?: { message?: string; innerError?: { code?: string } | null } | null;
     system_metrics?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
   };
 }
@@ -58,8 +58,14 @@ export async function readRunDirectory(runDir: string): Promise<RunDirectoryCont
   for (const [lineNumber, record] of [...byLine.entries()].sort(([a], [b]) => a - b)) {
     const status = record.run_info?.status ?? record.status;
     if (status === 'Completed') completed++;
-    else
-      failedLines.push({ lineNumber, error: record.run_info?.error?.message ?? `line ${status ?? 'did not finish'}` });
+    else {
+      const error = record.run_info?.error;
+      failedLines.push({
+        lineNumber,
+        error: error?.message ?? `line ${status ?? 'did not finish'}`,
+        ...(error?.innerError?.code === 'ProcessCrashError' && { crashed: true }),
+      });
+    }
     const usage = record.run_info?.system_metrics;
     tokens.total += usage?.total_tokens ?? 0;
     tokens.prompt += usage?.prompt_tokens ?? 0;

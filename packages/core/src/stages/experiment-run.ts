@@ -109,6 +109,7 @@ function runsManifest(
         durationMs: result.durationMs,
         outputsPath: result.outputsPath,
         firstError: result.firstError,
+        resumedFrom: result.resumedFrom,
       };
     }),
   };
