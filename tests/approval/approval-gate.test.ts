@@ -103,6 +103,21 @@ describe('approval-gate through the GitHub action', () => {
     expect(result.stderr + result.summary + issue!.body).not.toContain(token);
   });
 
+  it('waits through a GitHub outage while polling', async () => {
+    const [result] = await Promise.all([
+      gate(),
+      (async () => {
+        while (github.issues.length === 0) await sleep(50);
+        github.failNext(2, 502);
+        await sleep(2_500);
+        github.seedComment(github.issues[0]!.number, 'approve', 'alice');
+      })(),
+    ]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs['approved-by']).toBe('alice');
+    expect(result.stdout).toMatch(/::warning::GitHub API GET \/repos\/acme\/support-bot\/issues\/100\/comments\?per_page=100 failed: 502 Bad Gateway: Server Error; trying again at the next poll/);
+  });
+
   it('takes a decision from an active member of an approving team', async () => {
     const [result] = await Promise.all([gate({ approvers: 'acme/release-managers' }), commentOnceOpen(['eve', 'approve'], ['bob', 'Approve'])]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);

@@ -75,6 +75,8 @@ export class GitHubApiServer {
   readonly comments: StoredComment[] = [];
   readonly issues: StoredIssue[] = [];
   private nextIssueNumber = 100;
+  /** Statuses the next requests get instead of their answer (an outage). */
+  private outage: number[] = [];
   private nextId = 1_000_000_001;
   private server?: http.Server;
   private clock = Date.parse('2026-01-01T00:00:00Z');
@@ -105,6 +107,11 @@ export class GitHubApiServer {
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  /** The next `count` requests get `status` (502, 503 ...) with GitHub's error body, as during an outage. */
+  failNext(count: number, status: number): void {
+    this.outage.push(...Array.from({ length: count }, () => status));
   }
 
   /** Put a comment on an issue directly, as someone else might have (not recorded as a request). */
@@ -147,6 +154,8 @@ export class GitHubApiServer {
     const error = (status: number, message: string, extra: Record<string, unknown> = {}) =>
       send(status, { message, documentation_url: 'https://docs.github.com/rest', status: String(status), ...extra });
 
+    const outageStatus = this.outage.shift();
+    if (outageStatus !== undefined) return error(outageStatus, 'Server Error');
     if (!request.headers['user-agent']) {
       return error(403, 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header.');
     }

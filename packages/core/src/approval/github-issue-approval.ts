@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigurationError, StageFailure } from '../errors.js';
 import type { Logger } from '../host.js';
-import { repositoryPath, type GitHubRest } from '../github/rest.js';
+import { GitHubApiError, repositoryPath, type GitHubRest } from '../github/rest.js';
 
 /** A user login, or an `org/team-slug` team. */
 export type Approver = { kind: 'user'; login: string } | { kind: 'team'; org: string; slug: string };
@@ -108,7 +108,7 @@ export async function requestApprovalInIssue(request: IssueApprovalRequest): Pro
   const seen = new Set<number>();
   const deadline = Date.now() + request.timeoutMs;
   while (true) {
-    for (const comment of await rest.list<IssueComment>(`${issuePath}/comments`)) {
+    for (const comment of await commentsOrNone(rest, `${issuePath}/comments`, log)) {
       if (seen.has(comment.id)) continue;
       seen.add(comment.id);
       const login = comment.user?.login;
@@ -140,6 +140,22 @@ export async function requestApprovalInIssue(request: IssueApprovalRequest): Pro
       throw new StageFailure(`no approval from ${mentions} within ${waited} (${issue.html_url})`);
     }
     await sleep(Math.min(request.pollMs, left), undefined, { signal: request.signal }).catch(() => undefined);
+  }
+}
+
+/**
+ * The issue's comments; none this time when GitHub is briefly unavailable (5xx, a dropped
+ * connection), since waiting for a person spans minutes and the next poll will do. Refusals
+ * (401, 403, 404) end the wait: they will not go away by themselves.
+ */
+async function commentsOrNone(rest: GitHubRest, path: string, log: Logger): Promise<IssueComment[]> {
+  try {
+    return await rest.list<IssueComment>(path);
+  } catch (error) {
+    const status = error instanceof GitHubApiError ? error.status : undefined;
+    if (!(error instanceof GitHubApiError) || (status !== undefined && status < 500)) throw error;
+    log.warning(`${error.message}; trying again at the next poll`);
+    return [];
   }
 }
 
