@@ -23,7 +23,10 @@ export const approvalGateInputs = {
     default: 15,
     min: 1,
   },
-  ...githubTokenInput,
+  'github-token': {
+    ...githubTokenInput['github-token'],
+    description: "Token that may open and comment on issues in the repository ('permissions: issues: write').",
+  },
 } as const satisfies Record<string, InputSpec>;
 
 export const approvalGateOutputs = {
