@@ -3,26 +3,11 @@
  * credential the runner offers. The Azure SDK is loaded only for `azureml`.
  */
 import path from 'node:path';
-import type { AzureAuth } from '../azure/credentials.js';
-import { ConfigurationError } from '../errors.js';
-import type { AzureServiceConnection, Host, Logger } from '../host.js';
+import { CLOUD_ENV, openAzureMlWorkspace, type AzureWorkspaceInputs } from '../azure/workspace.js';
+import type { Host, Logger } from '../host.js';
 import { LocalRegistry } from '../registry/local.js';
 import type { Registry } from '../registry/types.js';
 import type { RegistryCoordinates } from './manifest.js';
-
-/** Environment variables that point llmops at a non-public cloud (sovereign, private, or a test emulator). */
-export const CLOUD_ENV = {
-  /** Azure Resource Manager, e.g. https://management.chinacloudapi.cn. The token audience follows it. */
-  armEndpoint: 'LLMOPS_ARM_ENDPOINT',
-  /**
-   * Blob service URL of the datastore's storage account when it is not
-   * `<protocol>://<account>.blob.<endpoint suffix>` (a private DNS name, Azurite); `{account}`
-   * is replaced with the account name.
-   */
-  blobEndpoint: 'LLMOPS_BLOB_ENDPOINT',
-} as const;
-
-export const PUBLIC_ARM_ENDPOINT = 'https://management.azure.com';
 
 export interface RegistryTarget {
   registry: Registry;
@@ -30,18 +15,10 @@ export interface RegistryTarget {
   coordinates: RegistryCoordinates;
 }
 
-export interface RegistryInputs {
+export interface RegistryInputs extends AzureWorkspaceInputs {
   registry: 'local' | 'azureml';
   /** Local registry folder, relative to the working directory. */
   registryPath: string;
-  auth: AzureAuth;
-  subscriptionId?: string;
-  resourceGroup?: string;
-  workspaceName?: string;
-  tenantId?: string;
-  clientId?: string;
-  /** Azure DevOps: the AzureRM service connection (its id, as the agent passes it). */
-  serviceConnection?: string;
 }
 
 export async function openRegistry(inputs: RegistryInputs, host: Host, log: Logger): Promise<RegistryTarget> {
@@ -53,60 +30,12 @@ export async function openRegistry(inputs: RegistryInputs, host: Host, log: Logg
 }
 
 async function openAzureMlRegistry(inputs: RegistryInputs, host: Host, log: Logger): Promise<RegistryTarget> {
-  const connection = serviceConnectionOf(inputs, host);
-  const subscriptionId = inputs.subscriptionId || connection?.subscriptionId;
-  const missing = (
-    [
-      [connection ? "subscription-id (or the service connection's subscription)" : 'subscription-id', subscriptionId],
-      ['resource-group', inputs.resourceGroup],
-      ['workspace-name', inputs.workspaceName],
-    ] as const
-  )
-    .filter(([, value]) => !value)
-    .map(([name]) => name);
-  if (missing.length > 0) {
-    throw new ConfigurationError(
-      `registry 'azureml' needs the input(s) ${missing.join(', ')} (the Azure ML workspace)`,
-    );
-  }
-  const resourceGroup = inputs.resourceGroup!;
-  const workspaceName = inputs.workspaceName!;
-  // An explicit endpoint wins; else the service connection's cloud; else the public cloud.
-  const armEndpointSetting = host.env[CLOUD_ENV.armEndpoint]
-    ? { value: host.env[CLOUD_ENV.armEndpoint]!, source: CLOUD_ENV.armEndpoint }
-    : connection?.armEndpoint
-      ? { value: connection.armEndpoint, source: `the URL of service connection ${connection.id}` }
-      : { value: PUBLIC_ARM_ENDPOINT, source: 'the public cloud' };
-  const armEndpoint = httpsUrl(armEndpointSetting.value, armEndpointSetting.source);
-  const blobEndpoint = host.env[CLOUD_ENV.blobEndpoint] || undefined;
-
-  // A secret the credential will read must be masked before anything can print it.
-  const clientSecret = host.env.AZURE_CLIENT_SECRET;
-  if (clientSecret) host.setSecret(clientSecret);
-
-  const [{ AzureMachineLearningWorkspaces }, { createAzureCredential }, { AzureMlRegistry }] = await Promise.all([
-    import('@azure/arm-machinelearning'),
-    import('../azure/credentials.js'),
+  const [workspace, { AzureMlRegistry }] = await Promise.all([
+    openAzureMlWorkspace(inputs, host, log, "registry 'azureml'"),
     import('../azure/registry.js'),
   ]);
-  const { credential } = createAzureCredential({
-    auth: inputs.auth,
-    tenantId: inputs.tenantId,
-    clientId: inputs.clientId,
-    serviceConnectionId: inputs.serviceConnection,
-    serviceConnection: connection,
-    getIdToken: host.getIdToken?.bind(host),
-    env: host.env,
-    log,
-  });
-  // Generated ARM clients build URLs from $host and the token audience from endpoint: both
-  // follow the configured cloud.
-  const client = new AzureMachineLearningWorkspaces(credential, subscriptionId!, {
-    endpoint: armEndpoint,
-    $host: armEndpoint,
-  });
-  if (armEndpoint !== PUBLIC_ARM_ENDPOINT) log.info(`Azure Resource Manager: ${armEndpoint} (${armEndpointSetting.source})`);
-
+  const blobEndpoint = host.env[CLOUD_ENV.blobEndpoint] || undefined;
+  const { client, credential, subscriptionId, resourceGroup, workspaceName } = workspace;
   const registry = new AzureMlRegistry({
     client,
     resourceGroup,
@@ -118,33 +47,5 @@ async function openAzureMlRegistry(inputs: RegistryInputs, host: Host, log: Logg
     log,
     setSecret: (value) => host.setSecret(value),
   });
-  return { registry, coordinates: { kind: 'azureml', subscriptionId: subscriptionId!, resourceGroup, workspaceName } };
-}
-
-/**
- * The service connection named by the azure-subscription input, where the runner hands one over
- * (Azure DevOps). Named there but not handed over means the pipeline is misconfigured: say so
- * rather than fall back to some other identity.
- */
-function serviceConnectionOf(inputs: RegistryInputs, host: Host): AzureServiceConnection | undefined {
-  if (!inputs.serviceConnection || !host.azureServiceConnection) return undefined;
-  const connection = host.azureServiceConnection(inputs.serviceConnection);
-  if (!connection) {
-    throw new ConfigurationError(
-      `azure-subscription: the agent handed this task no service connection '${inputs.serviceConnection}'; name an Azure Resource Manager service connection the pipeline may use`,
-    );
-  }
-  return connection;
-}
-
-function httpsUrl(value: string, source: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigurationError(`${source}: '${value}' is not a URL`);
-  }
-  // The SDK's bearer-token policy refuses to send a token over plain http; say so up front.
-  if (url.protocol !== 'https:') throw new ConfigurationError(`${source}: '${value}' must be an https URL`);
-  return value.replace(/\/+$/, '');
+  return { registry, coordinates: { kind: 'azureml', subscriptionId, resourceGroup, workspaceName } };
 }
