@@ -87,13 +87,13 @@ describe('a config error through every face', () => {
 describe('a stage that is not built yet', () => {
   it('refuses on every face instead of pretending to succeed', async () => {
     const [github, azure, cli] = await Promise.all([
-      runGitHubAction('deploy', {}),
-      runAzurePipelinesTask('deploy', {}),
-      runCli(['deploy']),
+      runGitHubAction('deploy', { target: 'kubernetes' }),
+      runAzurePipelinesTask('deploy', { target: 'kubernetes' }),
+      runCli(['deploy', '--target', 'kubernetes']),
     ]);
     for (const face of [github, azure, cli]) {
       expect(face.exitCode).toBe(1);
-      expect(face.stdout + face.stderr).toContain('llmops deploy is not available yet');
+      expect(face.stdout + face.stderr).toContain('llmops deploy to kubernetes is not available yet');
     }
     expect(azure.taskResult).toBe('Failed');
   });

@@ -47,8 +47,8 @@ export class AzurePipelinesHost implements Host {
   }
 
   /** Output variables follow the input naming: `endpoint-url` is `$(step.endpointUrl)`. */
-  setOutput(name: string, value: string): void {
-    tl.setVariable(azurePipelinesInputName(name), value, false, true);
+  setOutput(name: string, value: string, options?: { secret?: boolean }): void {
+    tl.setVariable(azurePipelinesInputName(name), value, options?.secret ?? false, true);
   }
 
   async appendSummary(markdown: string): Promise<void> {
@@ -60,7 +60,12 @@ export class AzurePipelinesHost implements Host {
     tl.uploadSummary(file);
   }
 
+  private readonly masked = new Set<string>();
+
   setSecret(value: string): void {
+    // Once is enough for the agent; a value found twice (a key listed, then output) is told once.
+    if (!value || this.masked.has(value)) return;
+    this.masked.add(value);
     tl.setSecret(value);
   }
 

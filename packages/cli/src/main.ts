@@ -59,7 +59,7 @@ async function runCliStage(stage: StageSpec, args: string[], io: CliIo): Promise
   const inputs = withEnvironmentFallback(stage, parsed.inputs, io.env);
   const host = new CliHost(inputs, io.env, io.stderr);
   const exitCode = await runStage(stage, host);
-  if (exitCode === ExitCode.Success) io.stdout.write(formatOutputs(stage, host.outputs, parsed.json));
+  if (exitCode === ExitCode.Success) io.stdout.write(formatOutputs(stage, host.outputs, parsed.json, (text) => host.redact(text)));
   return exitCode;
 }
 
@@ -128,13 +128,14 @@ function withEnvironmentFallback(stage: StageSpec, flags: Map<string, string>, e
   return inputs;
 }
 
-function formatOutputs(stage: StageSpec, outputs: Map<string, string>, json: boolean): string {
+/** Outputs as text or JSON; secrets (a secret output, or one inside another) print as ***. */
+function formatOutputs(stage: StageSpec, outputs: Map<string, string>, json: boolean, redact: (text: string) => string): string {
   if (json) {
     const object: Record<string, unknown> = {};
-    for (const [name, value] of outputs) object[name] = stage.outputs[name]?.json ? parseJsonOutput(value) : value;
+    for (const [name, value] of outputs) object[name] = stage.outputs[name]?.json ? parseJsonOutput(redact(value)) : redact(value);
     return `${JSON.stringify(object, null, 2)}\n`;
   }
-  return [...outputs].map(([name, value]) => `${name}: ${value}\n`).join('');
+  return [...outputs].map(([name, value]) => `${name}: ${redact(value)}\n`).join('');
 }
 
 function parseJsonOutput(value: string): unknown {

@@ -22,8 +22,11 @@ export interface Host {
   readonly log: Logger;
   /** The raw value of an input as the runner delivers it; undefined or '' when not given. */
   getInput(name: string): string | undefined;
-  /** Outputs are strings on every runner; structured values arrive here already as JSON. */
-  setOutput(name: string, value: string): void;
+  /**
+   * Outputs are strings on every runner; structured values arrive here already as JSON. A secret
+   * output has been registered with setSecret before.
+   */
+  setOutput(name: string, value: string, options?: { secret?: boolean }): void;
   /** Append markdown to the run's summary page (GITHUB_STEP_SUMMARY, ADO uploadSummary, a file). */
   appendSummary(markdown: string): Promise<void>;
   /** Hide a secret value from every later log line. Call before the value is first used. */

@@ -22,7 +22,10 @@ export async function runStage<I extends Record<string, InputSpec>, O extends Re
     for (const [name, value] of Object.entries(outputs)) {
       if (value === undefined) continue;
       if (!(name in stage.outputs)) throw new Error(`stage ${stage.name} returned undeclared output '${name}'`);
-      host.setOutput(name, typeof value === 'string' ? value : JSON.stringify(value));
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      const secret = stage.outputs[name]!.secret === true;
+      if (secret) host.setSecret(text);
+      host.setOutput(name, text, { secret });
     }
     return ExitCode.Success;
   } catch (error) {

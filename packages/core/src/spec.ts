@@ -28,6 +28,8 @@ export interface OutputSpec {
   description: string;
   /** The value is structured data; runners get it as a JSON string, `--json` nests it. */
   json?: boolean;
+  /** Registered with the runner's masking before it is set; the CLI prints *** in its place. */
+  secret?: boolean;
 }
 
 type ValueOf<S extends InputSpec> = S['type'] extends 'boolean'

@@ -47,7 +47,12 @@ export class GitHubHost implements Host {
     await core.summary.addRaw(markdown, true).write();
   }
 
+  private readonly masked = new Set<string>();
+
   setSecret(value: string): void {
+    // Once is enough for the runner; a value found twice (a key listed, then output) is told once.
+    if (!value || this.masked.has(value)) return;
+    this.masked.add(value);
     core.setSecret(value);
   }
 

@@ -11,7 +11,7 @@ import {
 /**
  * The Microsoft.MachineLearningServices resource provider as far as llmops uses it, following
  * the 2022-10-01 REST spec (what @azure/arm-machinelearning 2.1.1 speaks): workspaces,
- * datastores, data and model containers/versions, online endpoints and deployments with their
+ * datastores, data, model and environment containers/versions, online endpoints and deployments with their
  * long-running operations. Anything else answers 404 `NotImplementedByEmulator`, so a test
  * that strays off the map fails loudly instead of passing against an invented answer.
  */
@@ -133,7 +133,7 @@ function routeWorkspace(
     if (rest.length === 3 && sub === 'listsecrets' && method === 'POST') return listSecrets(ctx, workspace, rest[1]!);
   }
 
-  if (collection === 'models' || collection === 'data') {
+  if (collection === 'models' || collection === 'data' || collection === 'environments') {
     const kind = collection;
     if (rest.length === 1 && method === 'GET') return listContainers(request, ctx, workspace, kind);
     if (rest.length === 2) return container(request, ctx, workspace, kind, rest[1]!);
@@ -224,11 +224,15 @@ function listSecrets(ctx: ArmContext, workspace: ArmResource, name: string): Arm
 
 // ---- data and model assets --------------------------------------------------------------------
 
-type AssetKind = 'models' | 'data';
+type AssetKind = 'models' | 'data' | 'environments';
 
 const ASSET_TYPES: Record<AssetKind, { container: string; version: string }> = {
   models: { container: `${PROVIDER}/workspaces/models`, version: `${PROVIDER}/workspaces/models/versions` },
   data: { container: `${PROVIDER}/workspaces/data`, version: `${PROVIDER}/workspaces/data/versions` },
+  environments: {
+    container: `${PROVIDER}/workspaces/environments`,
+    version: `${PROVIDER}/workspaces/environments/versions`,
+  },
 };
 
 function listContainers(request: ArmRequest, ctx: ArmContext, workspace: ArmResource, kind: AssetKind): ArmReply {
@@ -327,6 +331,7 @@ function filterArchived(request: ArmRequest, items: ArmResource[]): ArmResource[
 const IMMUTABLE: Record<AssetKind, string[]> = {
   models: ['modelUri', 'modelType'],
   data: ['dataUri', 'dataType'],
+  environments: ['image'],
 };
 
 function version(
@@ -363,7 +368,7 @@ function version(
             throw new ArmError(
               409,
               'UserError',
-              `${kind === 'models' ? 'Model' : 'Data'} version ${name}:${versionName} already exists; its ${field} cannot be changed.`,
+              `${{ models: 'Model', data: 'Data', environments: 'Environment' }[kind]} version ${name}:${versionName} already exists; its ${field} cannot be changed.`,
             );
           }
         }
@@ -528,6 +533,7 @@ function deployment(
       const properties = { ...((body.properties ?? {}) as Record<string, unknown>) };
       if (!properties.endpointComputeType) throw badRequest('properties.endpointComputeType is required.');
       validateModelReference(ctx, properties.model);
+      validateReference(ctx, properties.environmentId, 'Environment');
       delete properties.provisioningState;
       const stored = ctx.state.put({
         ...pick(body, ['location', 'tags', 'sku', 'identity', 'kind']),
@@ -606,6 +612,12 @@ function validateTraffic(ctx: ArmContext, endpointId: string, traffic: unknown):
   if (entries.length > 0 && sum !== 0 && sum !== 100) {
     throw badRequest(`Traffic values must add up to 100 (or all be 0); they add up to ${sum}.`);
   }
+}
+
+/** An asset given as an ARM id of this emulator must exist; other forms are taken on trust. */
+function validateReference(ctx: ArmContext, reference: unknown, what: string): void {
+  if (typeof reference !== 'string' || !reference.toLowerCase().startsWith('/subscriptions/')) return;
+  if (!ctx.state.get(reference)) throw badRequest(`${what} '${reference}' was not found.`);
 }
 
 /** A model given as an ARM id of this emulator must exist; other forms are taken on trust. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createRequire as __llmopsCreateRequire } from 'node:module';
 const require = __llmopsCreateRequire(import.meta.url);
-import{a as G}from"./chunk-T4F5R5FC.js";import{f as M,g as H,h as J}from"./chunk-4YJM6PO6.js";import{e as D,f as V}from"./chunk-Z56SJ6MH.js";import{a as y}from"./chunk-Z7XLI7SL.js";import{a as s}from"./chunk-PEGRTJAV.js";import ze from"node:os";import re from"node:path";import{mkdir as $e,rm as Ie,writeFile as je}from"node:fs/promises";import O from"node:path";function E(n,e){let t=n,r=[...new Set(e)].filter(o=>o.length>=4).sort((o,i)=>i.length-o.length);for(let o of r)t=t.split(o).join("***");return t}s(E,"redactSecrets");var ae=`
+import{a as G}from"./chunk-NJDNUNI6.js";import{f as M,g as H,h as J}from"./chunk-GQ2AVBX2.js";import{e as D,f as V}from"./chunk-Z56SJ6MH.js";import{a as y}from"./chunk-Z7XLI7SL.js";import{a as s}from"./chunk-PEGRTJAV.js";import ze from"node:os";import re from"node:path";import{mkdir as $e,rm as Ie,writeFile as je}from"node:fs/promises";import O from"node:path";function E(n,e){let t=n,r=[...new Set(e)].filter(o=>o.length>=4).sort((o,i)=>i.length-o.length);for(let o of r)t=t.split(o).join("***");return t}s(E,"redactSecrets");var ae=`
 def create_connections(specs):
     import sys
     from promptflow.client import PFClient

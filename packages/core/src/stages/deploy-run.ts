@@ -1,0 +1,159 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadDeploymentConfig, type AzureManagedEndpointConfig } from '../config/deployment-config.js';
+import { ConfigurationError, NotAvailableError } from '../errors.js';
+import { code, markdownTable } from '../markdown.js';
+import { readRegistrationManifest, registeredFlow } from '../register/manifest.js';
+import type { OutputValues, StageContext } from '../spec.js';
+import type { deployInputs, deployOutputs } from './deploy.js';
+
+export const DEPLOYMENT_MANIFEST_FILE = 'deployment.json';
+export const DEPLOYMENT_SCHEMA = 'llmops/deployment@1';
+const DEFAULT_INSTANCE_TYPE = 'Standard_DS3_v2';
+/** ARM names of endpoints and deployments: 3-32 characters, letters, digits and '-', a letter first. */
+const AZURE_ML_NAME = /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/;
+
+export async function runDeploy(ctx: StageContext<typeof deployInputs>): Promise<OutputValues<typeof deployOutputs>> {
+  const { inputs, host, log } = ctx;
+  if (inputs.target !== 'azureml-online') throw new NotAvailableError(`llmops deploy to ${inputs.target} is not available yet`);
+
+  // Everything the user can get wrong is checked before Azure is asked anything.
+  const registrationFile = path.resolve(host.workingDirectory, inputs.registration);
+  const registration = await readRegistrationManifest(registrationFile);
+  const flow = registeredFlow(registration);
+  if (!flow || flow.kind !== 'model') throw new ConfigurationError('the registration holds no flow model to deploy', { file: registrationFile });
+  if (registration.registry.kind !== 'azureml') {
+    throw new ConfigurationError(
+      `the flow was registered in a local registry (${registration.registry.path}); deploying to Azure ML needs it registered with registry: azureml`,
+      { file: registrationFile },
+    );
+  }
+  const registry = registration.registry;
+  const env = inputs.env ?? registration.env ?? host.env.ENV_NAME;
+  const configured = await configuredEndpoint(path.resolve(host.workingDirectory, inputs.config), env);
+  const endpointName = named('endpoint-name', inputs['endpoint-name'] ?? configured?.ENDPOINT_NAME);
+  const deploymentName = named('deployment-name', inputs['deployment-name'] ?? configured?.CURRENT_DEPLOYMENT_NAME);
+  const trafficPercentage = inputs['traffic-percentage'] ?? numberOr(configured?.CURRENT_DEPLOYMENT_TRAFFIC_ALLOCATION, 100);
+  const instanceCount = inputs['instance-count'] ?? numberOr(configured?.DEPLOYMENT_INSTANCE_COUNT, 1);
+  const instanceType = inputs['instance-type'] ?? (configured?.DEPLOYMENT_VM_SIZE || DEFAULT_INSTANCE_TYPE);
+  // The workspace the flow was registered in, unless the inputs name one (then it must be it).
+  const subscriptionId = inputs['subscription-id'] ?? registry.subscriptionId;
+  const resourceGroup = inputs['resource-group'] ?? registry.resourceGroup;
+  const workspaceName = inputs['workspace-name'] ?? registry.workspaceName;
+  if (
+    subscriptionId.toLowerCase() !== registry.subscriptionId.toLowerCase() ||
+    resourceGroup.toLowerCase() !== registry.resourceGroup.toLowerCase() ||
+    workspaceName.toLowerCase() !== registry.workspaceName.toLowerCase()
+  ) {
+    throw new ConfigurationError(
+      `the flow model ${flow.name}:${flow.version} is registered in workspace ${registry.workspaceName} (${registry.resourceGroup}), not in ${workspaceName} (${resourceGroup})`,
+      { file: registrationFile },
+    );
+  }
+
+  const [{ openAzureMlWorkspace }, { deployToAzureMlOnline }] = await Promise.all([
+    import('../azure/workspace.js'),
+    import('../deploy/azureml-online.js'),
+  ]);
+  const workspace = await openAzureMlWorkspace(
+    {
+      auth: inputs.auth,
+      subscriptionId,
+      resourceGroup,
+      workspaceName,
+      tenantId: inputs['tenant-id'],
+      clientId: inputs['client-id'],
+      serviceConnection: inputs['azure-subscription'],
+    },
+    host,
+    log,
+    'deploy',
+  );
+  const modelId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspaceName}/models/${flow.name}/versions/${flow.version}`;
+  const result = await deployToAzureMlOnline(
+    workspace,
+    {
+      endpointName,
+      deploymentName,
+      description: configured?.DEPLOYMENT_DESC || undefined,
+      modelId,
+      image: inputs.image,
+      instanceType,
+      instanceCount,
+      trafficPercentage,
+      environmentVariables: {
+        ...Object.fromEntries(Object.entries(configured?.ENVIRONMENT_VARIABLES ?? {}).map(([name, value]) => [name, String(value)])),
+        // What prompt flow serving reads to run as a deployment of this workspace.
+        PROMPTFLOW_RUN_MODE: 'serving',
+        PRT_CONFIG_OVERRIDE: `deployment.subscription_id=${subscriptionId},deployment.resource_group=${resourceGroup},deployment.workspace_name=${workspaceName},deployment.endpoint_name=${endpointName},deployment.deployment_name=${deploymentName}`,
+      },
+    },
+    { log, setSecret: (value) => host.setSecret(value), pollIntervalMs: pollInterval(host.env.LLMOPS_LRO_POLL_MS) },
+  );
+
+  const manifestPath = path.join(path.resolve(host.workingDirectory, inputs['output-dir']), DEPLOYMENT_MANIFEST_FILE);
+  await mkdir(path.dirname(manifestPath), { recursive: true });
+  await writeFile(
+    manifestPath,
+    `${JSON.stringify(
+      {
+        schema: DEPLOYMENT_SCHEMA,
+        target: inputs.target,
+        workspace: { subscriptionId, resourceGroup, workspaceName },
+        endpoint: endpointName,
+        deployment: deploymentName,
+        model: { name: flow.name, version: flow.version },
+        scoringUri: result.scoringUri,
+        traffic: result.traffic,
+        previousTraffic: result.previousTraffic,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  await host.appendSummary(
+    `### llmops deploy: ${code(`${flow.name}:${flow.version}`)} to ${code(`${endpointName}/${deploymentName}`)}\n\n` +
+      markdownTable(
+        ['deployment', 'traffic before', 'traffic now'],
+        Object.keys({ ...result.previousTraffic, ...result.traffic }).map((name) => [
+          code(name),
+          `${result.previousTraffic[name] ?? 0}%`,
+          `${result.traffic[name] ?? 0}%`,
+        ]),
+      ) +
+      `\n\nScoring URL: ${result.scoringUri}\n`,
+  );
+  return {
+    'endpoint-url': result.scoringUri,
+    'endpoint-key': result.primaryKey,
+    'deployment-name': deploymentName,
+    manifest: manifestPath,
+  };
+}
+
+/** The azure_managed_endpoint entry for `env` in configs/deployment_config.json beside the config, if any. */
+async function configuredEndpoint(configPath: string, env: string | undefined): Promise<AzureManagedEndpointConfig | undefined> {
+  const file = path.join(path.dirname(configPath), 'configs', 'deployment_config.json');
+  if (!env || !existsSync(file)) return undefined;
+  const targets = await loadDeploymentConfig(file, env);
+  return targets.azureManagedEndpoints[0];
+}
+
+function named(input: string, value: string | undefined): string {
+  if (!value) throw new ConfigurationError(`${input}: name one, or set it in configs/deployment_config.json for the environment`);
+  if (!AZURE_ML_NAME.test(value)) {
+    throw new ConfigurationError(`${input}: '${value}' must be 3-32 letters, digits and '-', starting with a letter`);
+  }
+  return value;
+}
+
+function numberOr(value: string | number | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  return Number(value);
+}
+
+function pollInterval(value: string | undefined): number | undefined {
+  const ms = Number(value);
+  return value && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
