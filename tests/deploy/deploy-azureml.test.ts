@@ -79,7 +79,7 @@ function cloudEnv(): Record<string, string> {
 /** The CLI as Jenkins runs it; `overrides` replace or add flags. */
 function cli(overrides: Record<string, string> = {}): Promise<FaceResult> {
   const flags = { config, env: 'prod', registration, 'output-dir': outputDir, auth: 'environment', ...overrides };
-  return runCli(['deploy', ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value]), '--json'], {
+  return runCli(['deploy', ...Object.entries(flags).map(([name, value]) => `--${name}=${value}`), '--json'], {
     env: { ...cloudEnv(), ...emulator.entra.servicePrincipalEnv() },
     timeoutMs: 90_000,
   });
@@ -181,6 +181,26 @@ describe('deploy to an Azure ML online endpoint', () => {
     expect(endpointResource()!.properties.traffic).toEqual({ blue: 100 });
   });
 
+  it('rolls the traffic back to what the last deploy found, leaving the deployments in place', async () => {
+    expect((await cli()).exitCode).toBe(0);
+    // Right after the first deploy there is nothing to go back to.
+    const early = await cli({ rollback: 'true' });
+    expect(early.exitCode).toBe(1);
+    expect(early.stderr).toContain('nothing to roll back to: blue was the first deployment with traffic on support-bot');
+
+    expect((await cli({ 'deployment-name': 'green' })).exitCode).toBe(0);
+    expect(endpointResource()!.properties.traffic).toEqual({ blue: 70, green: 30 });
+    const result = await cli({ rollback: 'true' });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(endpointResource()!.properties.traffic).toEqual({ blue: 100, green: 0 });
+    expect(deploymentResource('green')).toBeDefined();
+    expect(JSON.parse(result.stdout)).toEqual({
+      'endpoint-url': 'https://support-bot.westeurope.inference.ml.azure.com/score',
+      manifest: path.join(outputDir, 'deployment.json'),
+    });
+    expect(result.stderr).toContain('traffic of support-bot: blue 100%, green 0% (was blue 70%, green 30%)');
+  });
+
   it('refuses what it cannot deploy before calling Azure', async () => {
     const local = path.join(root, 'local.json');
     await writeFile(
@@ -198,6 +218,7 @@ describe('deploy to an Azure ML online endpoint', () => {
       [{ 'endpoint-name': 'x' }, "endpoint-name: 'x' must be 3-32 letters, digits and '-', starting with a letter"],
       [{ 'workspace-name': 'other-ws' }, `the flow model ${MODEL}:3 is registered in workspace`],
       [{ target: 'kubernetes' }, 'llmops deploy to kubernetes is not available yet'],
+      [{ rollback: 'true' }, 'deployment manifest not found (a rollback needs the manifest the deploy wrote)'],
     ];
     for (const [overrides, expected] of cases) {
       const result = await cli(overrides);

@@ -144,6 +144,37 @@ export async function deployToAzureMlOnline(
 }
 
 /**
+ * Rollback: give the endpoint `traffic` (what a deploy recorded as its previous traffic) in one
+ * change. Deployments are left in place, so rolling forward again is a traffic change too.
+ */
+export async function setEndpointTraffic(
+  workspace: WorkspaceRef,
+  endpointName: string,
+  traffic: Record<string, number>,
+  options: { log: Logger; pollIntervalMs?: number },
+): Promise<{ scoringUri: string; previousTraffic: Record<string, number> }> {
+  const { client, resourceGroup, workspaceName } = workspace;
+  const lro = options.pollIntervalMs === undefined ? {} : { updateIntervalInMs: options.pollIntervalMs };
+  const endpoint = await client.onlineEndpoints.get(resourceGroup, workspaceName, endpointName);
+  const previousTraffic = { ...(endpoint.properties.traffic ?? {}) };
+  // Every deployment that has traffic now is named, so the ones the rollback leaves out go to 0.
+  const next = { ...Object.fromEntries(Object.keys(previousTraffic).map((name) => [name, 0])), ...traffic };
+  try {
+    const updated = await client.onlineEndpoints.beginCreateOrUpdateAndWait(
+      resourceGroup,
+      workspaceName,
+      endpointName,
+      { ...endpoint, properties: { ...endpoint.properties, traffic: next } },
+      lro,
+    );
+    options.log.info(`traffic of ${endpointName}: ${describe(next)} (was ${describe(previousTraffic)})`);
+    return { scoringUri: updated.properties.scoringUri ?? '', previousTraffic };
+  } catch (error) {
+    throw new StageFailure(`rolling back the traffic of ${endpointName} failed: ${oneLine(error)}`);
+  }
+}
+
+/**
  * After a failed traffic change: whatever the service kept, the endpoint ends with the traffic
  * it had before (put back if need be), and the message says which it was.
  */

@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDeploymentConfig, type AzureManagedEndpointConfig } from '../config/deployment-config.js';
-import { ConfigurationError, NotAvailableError } from '../errors.js';
+import { DEPLOYMENT_SCHEMA, readDeploymentManifest, writeDeploymentManifest } from '../deploy/manifest.js';
+import { ConfigurationError, NotAvailableError, StageFailure } from '../errors.js';
 import { code, markdownTable } from '../markdown.js';
 import { readRegistrationManifest, registeredFlow } from '../register/manifest.js';
 import type { OutputValues, StageContext } from '../spec.js';
 import type { deployInputs, deployOutputs } from './deploy.js';
 
 export const DEPLOYMENT_MANIFEST_FILE = 'deployment.json';
-export const DEPLOYMENT_SCHEMA = 'llmops/deployment@1';
 const DEFAULT_INSTANCE_TYPE = 'Standard_DS3_v2';
 /** ARM names of endpoints and deployments: 3-32 characters, letters, digits and '-', a letter first. */
 const AZURE_ML_NAME = /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/;
@@ -17,6 +16,8 @@ const AZURE_ML_NAME = /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/;
 export async function runDeploy(ctx: StageContext<typeof deployInputs>): Promise<OutputValues<typeof deployOutputs>> {
   const { inputs, host, log } = ctx;
   if (inputs.target !== 'azureml-online') throw new NotAvailableError(`llmops deploy to ${inputs.target} is not available yet`);
+  const manifestPath = path.join(path.resolve(host.workingDirectory, inputs['output-dir']), DEPLOYMENT_MANIFEST_FILE);
+  if (inputs.rollback) return rollback(ctx, manifestPath);
 
   // Everything the user can get wrong is checked before Azure is asked anything.
   const registrationFile = path.resolve(host.workingDirectory, inputs.registration);
@@ -92,36 +93,20 @@ export async function runDeploy(ctx: StageContext<typeof deployInputs>): Promise
     { log, setSecret: (value) => host.setSecret(value), pollIntervalMs: pollInterval(host.env.LLMOPS_LRO_POLL_MS) },
   );
 
-  const manifestPath = path.join(path.resolve(host.workingDirectory, inputs['output-dir']), DEPLOYMENT_MANIFEST_FILE);
-  await mkdir(path.dirname(manifestPath), { recursive: true });
-  await writeFile(
-    manifestPath,
-    `${JSON.stringify(
-      {
-        schema: DEPLOYMENT_SCHEMA,
-        target: inputs.target,
-        workspace: { subscriptionId, resourceGroup, workspaceName },
-        endpoint: endpointName,
-        deployment: deploymentName,
-        model: { name: flow.name, version: flow.version },
-        scoringUri: result.scoringUri,
-        traffic: result.traffic,
-        previousTraffic: result.previousTraffic,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  await writeDeploymentManifest(manifestPath, {
+    schema: DEPLOYMENT_SCHEMA,
+    target: inputs.target,
+    workspace: { subscriptionId, resourceGroup, workspaceName },
+    endpoint: endpointName,
+    deployment: deploymentName,
+    model: { name: flow.name, version: flow.version },
+    scoringUri: result.scoringUri,
+    traffic: result.traffic,
+    previousTraffic: result.previousTraffic,
+  });
   await host.appendSummary(
     `### llmops deploy: ${code(`${flow.name}:${flow.version}`)} to ${code(`${endpointName}/${deploymentName}`)}\n\n` +
-      markdownTable(
-        ['deployment', 'traffic before', 'traffic now'],
-        Object.keys({ ...result.previousTraffic, ...result.traffic }).map((name) => [
-          code(name),
-          `${result.previousTraffic[name] ?? 0}%`,
-          `${result.traffic[name] ?? 0}%`,
-        ]),
-      ) +
+      trafficTable(result.previousTraffic, result.traffic) +
       `\n\nScoring URL: ${result.scoringUri}\n`,
   );
   return {
@@ -130,6 +115,53 @@ export async function runDeploy(ctx: StageContext<typeof deployInputs>): Promise
     'deployment-name': deploymentName,
     manifest: manifestPath,
   };
+}
+
+/** `rollback: true`: the traffic the last deploy found, put back on its endpoint. */
+async function rollback(
+  ctx: StageContext<typeof deployInputs>,
+  manifestPath: string,
+): Promise<OutputValues<typeof deployOutputs>> {
+  const { inputs, host, log } = ctx;
+  const manifest = await readDeploymentManifest(manifestPath);
+  if (Object.values(manifest.previousTraffic).every((share) => share === 0)) {
+    throw new StageFailure(
+      `nothing to roll back to: ${manifest.deployment} was the first deployment with traffic on ${manifest.endpoint}`,
+    );
+  }
+  const [{ openAzureMlWorkspace }, { setEndpointTraffic }] = await Promise.all([
+    import('../azure/workspace.js'),
+    import('../deploy/azureml-online.js'),
+  ]);
+  const workspace = await openAzureMlWorkspace(
+    {
+      auth: inputs.auth,
+      ...manifest.workspace,
+      tenantId: inputs['tenant-id'],
+      clientId: inputs['client-id'],
+      serviceConnection: inputs['azure-subscription'],
+    },
+    host,
+    log,
+    'deploy',
+  );
+  const { previousTraffic } = await setEndpointTraffic(workspace, manifest.endpoint, manifest.previousTraffic, {
+    log,
+    pollIntervalMs: pollInterval(host.env.LLMOPS_LRO_POLL_MS),
+  });
+  await host.appendSummary(
+    `### llmops deploy: rolled back ${code(manifest.endpoint)} from ${code(manifest.deployment)}\n\n` +
+      trafficTable(previousTraffic, manifest.previousTraffic) +
+      '\n',
+  );
+  return { 'endpoint-url': manifest.scoringUri, manifest: manifestPath };
+}
+
+function trafficTable(before: Record<string, number>, after: Record<string, number>): string {
+  return markdownTable(
+    ['deployment', 'traffic before', 'traffic now'],
+    Object.keys({ ...before, ...after }).map((name) => [code(name), `${before[name] ?? 0}%`, `${after[name] ?? 0}%`]),
+  );
 }
 
 /** The azure_managed_endpoint entry for `env` in configs/deployment_config.json beside the config, if any. */

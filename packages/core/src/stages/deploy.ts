@@ -39,6 +39,12 @@ export const deployInputs = {
     description: 'Instances of the deployment. Default: DEPLOYMENT_INSTANCE_COUNT in configs/deployment_config.json, else 1.',
     min: 1,
   },
+  rollback: {
+    type: 'boolean',
+    description:
+      "Instead of deploying, put back the traffic the last deploy found: previousTraffic of the deployment manifest in output-dir (for an `if: failure()` step after smoke-test).",
+    default: false,
+  },
   image: {
     type: 'string',
     description: 'Container image that serves the flow (prompt flow serving on port 8080: /score, /health).',
