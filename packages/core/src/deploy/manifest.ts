@@ -2,10 +2,8 @@
  * llmops/deployment@1: what deploy did, for the steps after it (smoke-test's URL, a rollback's
  * previous traffic) and for people. No secrets: the endpoint key is an output, never written here.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as z from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { parseTaggedDocument, readJsonFile, writeJsonDocument } from '../json-document.js';
 
 export const DEPLOYMENT_SCHEMA = 'llmops/deployment@1';
 
@@ -27,25 +25,10 @@ const deploymentManifestSchema = z.object({
 export type DeploymentManifest = z.infer<typeof deploymentManifestSchema>;
 
 export async function writeDeploymentManifest(file: string, manifest: DeploymentManifest): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeJsonDocument(file, manifest);
 }
 
 export async function readDeploymentManifest(file: string): Promise<DeploymentManifest> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'deployment manifest not found (a rollback needs the manifest the deploy wrote)'
-        : `not a readable JSON deployment manifest: ${(error as Error).message.split('\n')[0]}`;
-    throw new ConfigurationError(reason, { file });
-  }
-  const parsed = deploymentManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigurationError(`${issue.path.join('.') || '(root)'}: ${issue.message}`, { file });
-  }
-  return parsed.data;
+  const json = await readJsonFile(file, 'deployment manifest', 'a rollback needs the manifest the deploy wrote');
+  return parseTaggedDocument(json, file, { name: 'deployment manifest', schema: DEPLOYMENT_SCHEMA, shape: deploymentManifestSchema });
 }

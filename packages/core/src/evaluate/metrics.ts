@@ -3,9 +3,9 @@
  * dataset and run. It is the stage's `metrics` output, the input of gates and reports, and the
  * `baseline` a later evaluation compares itself with, so it is versioned and validated on read.
  */
-import fs from 'node:fs/promises';
 import * as z from 'zod';
 import { ConfigurationError } from '../errors.js';
+import { parseTaggedDocument, readJsonFile } from '../json-document.js';
 
 export const METRICS_SCHEMA = 'llmops/metrics@1';
 
@@ -102,20 +102,9 @@ export function groupMetricsRows(rows: readonly MetricsRow[]): MetricsGroup[] {
  * measure the same thing twice are refused, since a comparison with them would be ambiguous.
  */
 export function parseMetricsDocument(json: unknown, file: string): MetricsDocument {
-  const schema = (json as { schema?: unknown } | null)?.schema;
-  if (schema !== METRICS_SCHEMA) {
-    throw new ConfigurationError(
-      `not a metrics file of schema ${METRICS_SCHEMA} (found schema ${JSON.stringify(schema) ?? 'none'})`,
-      { file },
-    );
-  }
-  const parsed = metricsDocumentSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigurationError(`${formatIssuePath(issue.path)}: ${issue.message}`, { file });
-  }
+  const document = parseTaggedDocument(json, file, { name: 'metrics file', schema: METRICS_SCHEMA, shape: metricsDocumentSchema });
   const seen = new Map<string, number>();
-  parsed.data.rows.forEach((row, index) => {
+  document.rows.forEach((row, index) => {
     const key = metricsRowKey(row);
     const earlier = seen.get(key);
     if (earlier !== undefined) {
@@ -126,32 +115,11 @@ export function parseMetricsDocument(json: unknown, file: string): MetricsDocume
     }
     seen.set(key, index);
   });
-  return parsed.data;
+  return document;
 }
 
 /** Read a metrics JSON file (the `baseline` input); every problem is a one-line ConfigurationError naming it. */
 export async function readMetricsDocument(file: string): Promise<MetricsDocument> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read (${(error as Error).message})`;
-    throw new ConfigurationError(`metrics file ${reason}`, { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigurationError(`not JSON: ${(error as Error).message.split('\n')[0]}`, { file });
-  }
-  return parseMetricsDocument(json, file);
+  return parseMetricsDocument(await readJsonFile(file, 'metrics file'), file);
 }
 
-function formatIssuePath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return text || '(root)';
-}

@@ -2,10 +2,8 @@
  * The runs manifest: the typed hand-off from experiment to evaluate (and to the reports). A
  * versioned JSON document, never a Python list literal in a text file as the template has it.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import * as z from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { parseTaggedDocument, readJsonFile, writeJsonDocument } from '../json-document.js';
 
 export const RUNS_MANIFEST_SCHEMA = 'llmops/runs@1';
 
@@ -51,33 +49,10 @@ export type RunsManifest = z.infer<typeof runsManifest>;
 export type RunRecord = z.infer<typeof runRecord>;
 
 export async function writeRunsManifest(file: string, manifest: RunsManifest): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  await fs.rename(temporary, file);
+  await writeJsonDocument(file, manifest);
 }
 
 export async function readRunsManifest(file: string): Promise<RunsManifest> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new ConfigurationError(`runs manifest not found: ${file} (run the experiment stage first, or pass its 'runs' output)`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigurationError(`not JSON: ${(error as Error).message}`, { file });
-  }
-  const schema = (json as { schema?: unknown } | null)?.schema;
-  if (schema !== RUNS_MANIFEST_SCHEMA) {
-    throw new ConfigurationError(`not a runs manifest of schema ${RUNS_MANIFEST_SCHEMA} (found ${JSON.stringify(schema)})`, { file });
-  }
-  const parsed = runsManifest.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigurationError(`${issue.path.join('.') || '(root)'}: ${issue.message}`, { file });
-  }
-  return parsed.data;
+  const json = await readJsonFile(file, 'runs manifest', "run the experiment stage first, or pass its 'runs' output");
+  return parseTaggedDocument(json, file, { name: 'runs manifest', schema: RUNS_MANIFEST_SCHEMA, shape: runsManifest });
 }

@@ -4,11 +4,8 @@
  * hand-off between stages. It holds names, versions, hashes, URIs and workspace coordinates:
  * never a key, token or secret.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import * as z from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { parseTaggedDocument, readJsonFile, writeJsonDocument } from '../json-document.js';
 
 export const REGISTRATION_SCHEMA = 'llmops/registration@1';
 
@@ -55,42 +52,13 @@ export type RegistrationManifest = z.infer<typeof registrationSchema>;
  * and two runs writing the same manifest leave one whole file.
  */
 export async function writeRegistrationManifest(file: string, manifest: RegistrationManifest): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeJsonDocument(file, manifest);
 }
 
 /** Read and validate a manifest (deploy's input); every problem is one line naming the file. */
 export async function readRegistrationManifest(file: string): Promise<RegistrationManifest> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'registration manifest not found (run register-if-changed first)'
-        : `not a readable JSON registration manifest: ${(error as Error).message.split('\n')[0]}`;
-    throw new ConfigurationError(reason, { file });
-  }
-  const schema = (json as { schema?: unknown } | null)?.schema;
-  if (schema !== REGISTRATION_SCHEMA) {
-    throw new ConfigurationError(
-      `not a registration manifest of schema ${REGISTRATION_SCHEMA} (found schema ${JSON.stringify(schema) ?? 'none'})`,
-      { file },
-    );
-  }
-  const parsed = registrationSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigurationError(`${issue.path.join('.') || '(root)'}: ${issue.message}`, { file });
-  }
-  return parsed.data;
+  const json = await readJsonFile(file, 'registration manifest', 'run register-if-changed first');
+  return parseTaggedDocument(json, file, { name: 'registration manifest', schema: REGISTRATION_SCHEMA, shape: registrationSchema });
 }
 
 /** The standard flow's entry: what deploy puts on an endpoint. */

@@ -53,24 +53,10 @@ export async function runDeploy(ctx: StageContext<typeof deployInputs>): Promise
     );
   }
 
-  const [{ openAzureMlWorkspace }, { deployToAzureMlOnline }] = await Promise.all([
-    import('../azure/workspace.js'),
+  const [workspace, { deployToAzureMlOnline }] = await Promise.all([
+    openWorkspace(ctx, { subscriptionId, resourceGroup, workspaceName }),
     import('../deploy/azureml-online.js'),
   ]);
-  const workspace = await openAzureMlWorkspace(
-    {
-      auth: inputs.auth,
-      subscriptionId,
-      resourceGroup,
-      workspaceName,
-      tenantId: inputs['tenant-id'],
-      clientId: inputs['client-id'],
-      serviceConnection: inputs['azure-subscription'],
-    },
-    host,
-    log,
-    'deploy',
-  );
   const modelId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspaceName}/models/${flow.name}/versions/${flow.version}`;
   const result = await deployToAzureMlOnline(
     workspace,
@@ -122,29 +108,17 @@ async function rollback(
   ctx: StageContext<typeof deployInputs>,
   manifestPath: string,
 ): Promise<OutputValues<typeof deployOutputs>> {
-  const { inputs, host, log } = ctx;
+  const { host, log } = ctx;
   const manifest = await readDeploymentManifest(manifestPath);
   if (Object.values(manifest.previousTraffic).every((share) => share === 0)) {
     throw new StageFailure(
       `nothing to roll back to: ${manifest.deployment} was the first deployment with traffic on ${manifest.endpoint}`,
     );
   }
-  const [{ openAzureMlWorkspace }, { setEndpointTraffic }] = await Promise.all([
-    import('../azure/workspace.js'),
+  const [workspace, { setEndpointTraffic }] = await Promise.all([
+    openWorkspace(ctx, manifest.workspace),
     import('../deploy/azureml-online.js'),
   ]);
-  const workspace = await openAzureMlWorkspace(
-    {
-      auth: inputs.auth,
-      ...manifest.workspace,
-      tenantId: inputs['tenant-id'],
-      clientId: inputs['client-id'],
-      serviceConnection: inputs['azure-subscription'],
-    },
-    host,
-    log,
-    'deploy',
-  );
   const { previousTraffic } = await setEndpointTraffic(workspace, manifest.endpoint, manifest.previousTraffic, {
     log,
     pollIntervalMs: pollInterval(host.env.LLMOPS_LRO_POLL_MS),
@@ -155,6 +129,26 @@ async function rollback(
       '\n',
   );
   return { 'endpoint-url': manifest.scoringUri, manifest: manifestPath };
+}
+
+/** The workspace client, signed in as the inputs (and the runner) say. */
+async function openWorkspace(
+  { inputs, host, log }: StageContext<typeof deployInputs>,
+  coordinates: { subscriptionId: string; resourceGroup: string; workspaceName: string },
+) {
+  const { openAzureMlWorkspace } = await import('../azure/workspace.js');
+  return openAzureMlWorkspace(
+    {
+      auth: inputs.auth,
+      ...coordinates,
+      tenantId: inputs['tenant-id'],
+      clientId: inputs['client-id'],
+      serviceConnection: inputs['azure-subscription'],
+    },
+    host,
+    log,
+    'deploy',
+  );
 }
 
 function trafficTable(before: Record<string, number>, after: Record<string, number>): string {
