@@ -201,6 +201,25 @@ describe('deploy to an Azure ML online endpoint', () => {
     expect(result.stderr).toContain('traffic of support-bot: blue 100%, green 0% (was blue 70%, green 30%)');
   });
 
+  it('ends refused sign-in and persistent service errors in one line, as register-if-changed does', async () => {
+    const refused = await runCli(['deploy', '--config', config, '--env', 'prod', '--registration', registration, '--output-dir', outputDir, '--auth', 'environment'], {
+      env: { ...cloudEnv(), ...emulator.entra.servicePrincipalEnv(), AZURE_CLIENT_SECRET: 'canary-wrong-secret' },
+      timeoutMs: 90_000,
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/^error: deploying to support-bot: Azure sign-in failed: /);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(refused.stderr).not.toContain('canary-wrong-secret');
+
+    emulator.faults.serverError({ times: 100, match: { method: 'GET', path: '/onlineEndpoints/support-bot' } });
+    const failing = await cli();
+    expect(failing.exitCode).toBe(1);
+    expect(failing.stderr.trim().split('\n').at(-1)).toBe(
+      'error: deploying to support-bot: 500 InternalServerError: Injected server error. (after retries)',
+    );
+    expect(endpointResource()).toBeUndefined();
+  });
+
   it('refuses what it cannot deploy before calling Azure', async () => {
     const local = path.join(root, 'local.json');
     await writeFile(

@@ -390,6 +390,19 @@ describe('faults of the Azure service', () => {
     expect(versionNames('data', 'tickets')).toEqual(['1']);
   });
 
+  it('ends a refused client secret in one line, not as an internal error', async () => {
+    const result = await runCli(
+      ['register-if-changed', '--config', w.config, '--env', 'pr', '--registry', 'azureml', '--auth', 'environment',
+        '--subscription-id', emulator.scope.subscriptionId, '--resource-group', emulator.scope.resourceGroup,
+        '--workspace-name', emulator.scope.workspaceName, '--output-dir', w.outputDir],
+      { env: { ...cloudEnv(), ...emulator.entra.servicePrincipalEnv(), AZURE_CLIENT_SECRET: 'canary-wrong-secret' }, timeoutMs: 90_000 },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^error: .*: Azure sign-in failed: .*AADSTS7000215/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toContain('canary-wrong-secret');
+  });
+
   it('ends a persistent 500 in one clear line, with no model version', async () => {
     emulator.faults.serverError({ times: 100, match: { method: 'PUT', path: '/models/triage_pr/versions/' } });
     const result = await cli();

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { StageFailure } from '../errors.js';
+import { serviceMessage } from '../azure/errors.js';
 import type { Logger } from '../host.js';
 import { shiftTraffic } from './traffic.js';
 
@@ -109,7 +110,7 @@ export async function deployToAzureMlOnline(
     );
   } catch (error) {
     throw new StageFailure(
-      `deployment ${request.endpointName}/${request.deploymentName} failed: ${oneLine(error)}; endpoint traffic is unchanged`,
+      `deployment ${request.endpointName}/${request.deploymentName} failed: ${serviceMessage(error)}; endpoint traffic is unchanged`,
     );
   }
 
@@ -129,7 +130,7 @@ export async function deployToAzureMlOnline(
   } catch (error) {
     const aftermath = await restoreTraffic(workspace, request.endpointName, previousTraffic, lro);
     throw new StageFailure(
-      `deployment ${request.deploymentName} is ready but the traffic change on ${request.endpointName} failed: ${oneLine(error)}; ${aftermath}`,
+      `deployment ${request.deploymentName} is ready but the traffic change on ${request.endpointName} failed: ${serviceMessage(error)}; ${aftermath}`,
     );
   }
   log.info(`traffic of ${request.endpointName}: ${describe(traffic)} (was ${describe(previousTraffic)})`);
@@ -170,7 +171,7 @@ export async function setEndpointTraffic(
     options.log.info(`traffic of ${endpointName}: ${describe(next)} (was ${describe(previousTraffic)})`);
     return { scoringUri: updated.properties.scoringUri ?? '', previousTraffic };
   } catch (error) {
-    throw new StageFailure(`rolling back the traffic of ${endpointName} failed: ${oneLine(error)}`);
+    throw new StageFailure(`rolling back the traffic of ${endpointName} failed: ${serviceMessage(error)}`);
   }
 }
 
@@ -198,7 +199,7 @@ async function restoreTraffic(
     );
     return `traffic was put back (${describe(previousTraffic)})`;
   } catch (error) {
-    return `putting the traffic back (${describe(previousTraffic)}) failed too: ${oneLine(error)}`;
+    return `putting the traffic back (${describe(previousTraffic)}) failed too: ${serviceMessage(error)}`;
   }
 }
 
@@ -220,7 +221,3 @@ function notFoundAsUndefined(error: unknown): undefined {
 const describe = (traffic: Record<string, number>) =>
   Object.keys(traffic).length === 0 ? 'none' : Object.entries(traffic).map(([name, share]) => `${name} ${share}%`).join(', ');
 
-/** The service's own message, on one line (RestError messages can carry JSON over lines). */
-function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s*[\r\n]+\s*/g, ' ');
-}

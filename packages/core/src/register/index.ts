@@ -3,4 +3,3 @@ export * from './manifest.js';
 export * from './metric-comparison.js';
 export * from './open-registry.js';
 export * from './register-assets.js';
-export * from './registry-errors.js';

@@ -9,10 +9,10 @@ import type { Gate } from '../evaluate/gates.js';
 import { parseMetricsDocument, type MetricsDocument } from '../evaluate/metrics.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../host.js';
+import { explainAzureError } from '../azure/errors.js';
 import type { AssetVersion, Registry } from '../registry/types.js';
 import type { PlannedAsset } from './assets.js';
 import { compareWithLatest, worseMetricsFailure } from './metric-comparison.js';
-import { explainRegistryError } from './registry-errors.js';
 
 /** The version property holding the metrics a flow version was registered with (compact JSON). */
 export const METRICS_PROPERTY = 'llmops.metrics';
@@ -147,6 +147,6 @@ async function withExplanation<T>(doing: string, action: () => Promise<T>): Prom
   try {
     return await action();
   } catch (error) {
-    throw explainRegistryError(error, doing);
+    throw explainAzureError(error, doing);
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { explainAzureError } from '../azure/errors.js';
 import { loadDeploymentConfig, type AzureManagedEndpointConfig } from '../config/deployment-config.js';
 import { DEPLOYMENT_SCHEMA, readDeploymentManifest, writeDeploymentManifest } from '../deploy/manifest.js';
 import { ConfigurationError, NotAvailableError, StageFailure } from '../errors.js';
@@ -77,7 +78,9 @@ export async function runDeploy(ctx: StageContext<typeof deployInputs>): Promise
       },
     },
     { log, setSecret: (value) => host.setSecret(value), pollIntervalMs: pollInterval(host.env.LLMOPS_LRO_POLL_MS) },
-  );
+  ).catch((error: unknown) => {
+    throw explainAzureError(error, `deploying to ${endpointName}`);
+  });
 
   await writeDeploymentManifest(manifestPath, {
     schema: DEPLOYMENT_SCHEMA,
@@ -122,6 +125,8 @@ async function rollback(
   const { previousTraffic } = await setEndpointTraffic(workspace, manifest.endpoint, manifest.previousTraffic, {
     log,
     pollIntervalMs: pollInterval(host.env.LLMOPS_LRO_POLL_MS),
+  }).catch((error: unknown) => {
+    throw explainAzureError(error, `rolling back ${manifest.endpoint}`);
   });
   await host.appendSummary(
     `### llmops deploy: rolled back ${code(manifest.endpoint)} from ${code(manifest.deployment)}\n\n` +

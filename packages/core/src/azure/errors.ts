@@ -1,12 +1,19 @@
 /**
- * Failures of the registry's service (Azure after its retries, sign-in) are not bugs of ours and
- * not worth a stack trace: the user gets one line saying what was being done and what the service
- * answered. Everything else passes through unchanged.
+ * Failures of Azure (a service answer after the SDK's retries, a refused sign-in) are not bugs of
+ * ours and not worth a stack trace: the user gets one line saying what was being done and what
+ * the service answered. Every stage that talks to Azure (registering, deploying) goes through
+ * here. Everything else passes through unchanged.
  */
 import { ConfigurationError, StageFailure, isUserError } from '../errors.js';
 
 /** @azure/identity's errors, recognised by name so this module does not load the SDK. */
-const SIGN_IN_ERRORS = new Set(['AuthenticationError', 'AggregateAuthenticationError', 'CredentialUnavailableError']);
+const SIGN_IN_ERRORS = new Set([
+  'AuthenticationError',
+  'AggregateAuthenticationError',
+  'CredentialUnavailableError',
+  // What a client secret or assertion Entra ID refuses (invalid_client) arrives as.
+  'AuthenticationRequiredError',
+]);
 
 interface RestErrorLike {
   name: string;
@@ -15,9 +22,9 @@ interface RestErrorLike {
   statusCode?: number;
 }
 
-export function explainRegistryError(error: unknown, doing: string): unknown {
+export function explainAzureError(error: unknown, doing: string): unknown {
   if (isUserError(error) || !(error instanceof Error)) return error;
-  const message = oneLine(error.message);
+  const message = serviceMessage(error);
   if (SIGN_IN_ERRORS.has(error.name)) {
     return new ConfigurationError(`${doing}: Azure sign-in failed: ${message}`);
   }
@@ -34,8 +41,12 @@ export function explainRegistryError(error: unknown, doing: string): unknown {
   return error;
 }
 
-/** First line, query strings dropped: service messages can quote a URL, and a SAS token lives in one. */
-function oneLine(text: string): string {
+/**
+ * A service error's message for a one-line report: its first line, query strings dropped
+ * (service messages can quote a URL, and a SAS token lives in one).
+ */
+export function serviceMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
   const first = text.split(/\r?\n/).find((line) => line.trim() !== '') ?? text;
   return first.replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*/g, '$1').trim();
 }

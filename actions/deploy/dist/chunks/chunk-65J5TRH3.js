@@ -1,3 +1,0 @@
-import { createRequire as __llmopsCreateRequire } from 'node:module';
-const require = __llmopsCreateRequire(import.meta.url);
-import{a as t}from"./chunk-XXZ7UDPR.js";var o=class extends Error{constructor(e,u){super(e);this.location=u}location;static{t(this,"ConfigurationError")}name="ConfigurationError";toString(){return c(this.message,this.location)}},i=class extends Error{constructor(e,u){super(e);this.details=u}details;static{t(this,"StageFailure")}name="StageFailure"},s=class extends o{static{t(this,"NotAvailableError")}};function c(n,r){if(!r)return n;let e=r.file;return r.line!==void 0&&(e+=`:${r.line}`,r.column!==void 0&&(e+=`:${r.column}`)),`${e}: ${n}`}t(c,"formatLocated");var a={Success:0,UserError:1,InternalError:2};export{o as a,i as b,s as c,a as d};
