@@ -29,10 +29,15 @@ export class ConfigurationError extends Error {
 /** A quality gate or a run that failed: the user's outcome, not our bug; exit code 1. */
 export class StageFailure extends Error {
   override readonly name = 'StageFailure';
-  /** Extra markdown (e.g. a table of failed gates) for the step summary. */
   constructor(
     message: string,
+    /** Extra markdown (e.g. a table of failed gates) for the step summary. */
     readonly details?: string,
+    /**
+     * Outputs published although the stage failed: what a later `if: failure()` step (an alert,
+     * a rollback) needs to see. Declared outputs only, as for a success.
+     */
+    readonly outputs?: Record<string, unknown>,
   ) {
     super(message);
   }

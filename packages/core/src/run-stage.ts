@@ -18,18 +18,28 @@ export async function runStage<I extends Record<string, InputSpec>, O extends Re
       if (raw) host.setSecret(raw);
     }
     const inputs = parseInputs(stage.inputs, (name) => host.getInput(name));
-    const outputs = await stage.run({ inputs, host, log: host.log });
-    for (const [name, value] of Object.entries(outputs)) {
-      if (value === undefined) continue;
-      if (!(name in stage.outputs)) throw new Error(`stage ${stage.name} returned undeclared output '${name}'`);
-      const text = typeof value === 'string' ? value : JSON.stringify(value);
-      const secret = stage.outputs[name]!.secret === true;
-      if (secret) host.setSecret(text);
-      host.setOutput(name, text, { secret });
-    }
+    publishOutputs(stage.name, stage.outputs, host, await stage.run({ inputs, host, log: host.log }));
     return ExitCode.Success;
   } catch (error) {
+    if (error instanceof StageFailure && error.outputs) {
+      try {
+        publishOutputs(stage.name, stage.outputs, host, error.outputs);
+      } catch (bug) {
+        return reportError(bug, host);
+      }
+    }
     return reportError(error, host);
+  }
+}
+
+function publishOutputs(stage: string, declared: Record<string, OutputSpec>, host: Host, outputs: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value === undefined) continue;
+    if (!(name in declared)) throw new Error(`stage ${stage} returned undeclared output '${name}'`);
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const secret = declared[name]!.secret === true;
+    if (secret) host.setSecret(text);
+    host.setOutput(name, text, { secret });
   }
 }
 

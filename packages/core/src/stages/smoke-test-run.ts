@@ -30,11 +30,12 @@ export async function runSmokeTest(
 
   const failed = outcomes.filter((outcome) => !outcome.ok);
   if (failed.length > 0) {
-    // A failing stage publishes no outputs on its own; these are what a later step (an alert, a
-    // rollback) wants to see, so they go out before the verdict.
-    host.setOutput('result', JSON.stringify(outcomes));
     const first = failed[0]!;
-    throw new StageFailure(`${failed.length} of ${outcomes.length} smoke request(s) failed; ${first.request}: ${first.problem}`);
+    throw new StageFailure(
+      `${failed.length} of ${outcomes.length} smoke request(s) failed; ${first.request}: ${first.problem}`,
+      undefined,
+      { result: outcomes },
+    );
   }
   return { result: outcomes };
 }

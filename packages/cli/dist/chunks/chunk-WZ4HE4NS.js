@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { createRequire as __llmopsCreateRequire } from 'node:module';
+const require = __llmopsCreateRequire(import.meta.url);
+import{a as t}from"./chunk-PEGRTJAV.js";var o=class extends Error{constructor(n,u){super(n);this.location=u}location;static{t(this,"ConfigurationError")}name="ConfigurationError";toString(){return c(this.message,this.location)}},s=class extends Error{constructor(n,u,a){super(n);this.details=u;this.outputs=a}details;outputs;static{t(this,"StageFailure")}name="StageFailure"},i=class extends o{static{t(this,"NotAvailableError")}};function c(r,e){if(!e)return r;let n=e.file;return e.line!==void 0&&(n+=`:${e.line}`,e.column!==void 0&&(n+=`:${e.column}`)),`${n}: ${r}`}t(c,"formatLocated");function d(r){return r instanceof o||r instanceof s}t(d,"isUserError");var l={Success:0,UserError:1,InternalError:2};export{o as a,s as b,i as c,c as d,d as e,l as f};

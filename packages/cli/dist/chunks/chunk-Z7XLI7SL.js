@@ -1,4 +1,0 @@
-#!/usr/bin/env node
-import { createRequire as __llmopsCreateRequire } from 'node:module';
-const require = __llmopsCreateRequire(import.meta.url);
-import{a as t}from"./chunk-PEGRTJAV.js";var o=class extends Error{constructor(n,u){super(n);this.location=u}location;static{t(this,"ConfigurationError")}name="ConfigurationError";toString(){return c(this.message,this.location)}},i=class extends Error{constructor(n,u){super(n);this.details=u}details;static{t(this,"StageFailure")}name="StageFailure"},s=class extends o{static{t(this,"NotAvailableError")}};function c(r,e){if(!e)return r;let n=e.file;return e.line!==void 0&&(n+=`:${e.line}`,e.column!==void 0&&(n+=`:${e.column}`)),`${n}: ${r}`}t(c,"formatLocated");function a(r){return r instanceof o||r instanceof i}t(a,"isUserError");var d={Success:0,UserError:1,InternalError:2};export{o as a,i as b,s as c,c as d,a as e,d as f};
