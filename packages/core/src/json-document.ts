@@ -4,11 +4,15 @@
  * document's `schema` tag is checked before its shape, so a metrics file passed as a manifest
  * says so instead of listing missing fields.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as z from 'zod';
 import { ConfigurationError } from './errors.js';
+
+/** A JSON object (not an array, not null): what a document, a request or a mapping must be. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** The parsed JSON of `file`; `name` says what it is in errors, `whenMissing` what to do about it. */
 export async function readJsonFile(file: string, name: string, whenMissing?: string): Promise<unknown> {
@@ -60,13 +64,16 @@ function formatIssuePath(path: readonly PropertyKey[]): string {
   return text || '(root)';
 }
 
+let temporarySequence = 0;
+
 /**
  * Write a document whole or not at all: a reader (the next stage, a concurrent run) never sees
  * half a file, and a failed write leaves the previous one in place.
  */
 export async function writeJsonDocument(file: string, document: unknown): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  // Unique across processes (pid) and within one (the sequence); no crypto on the start-up path.
+  const temporary = `${file}.${process.pid}.${++temporarySequence}.tmp`;
   try {
     await writeFile(temporary, `${JSON.stringify(document, null, 2)}\n`);
     await rename(temporary, file);

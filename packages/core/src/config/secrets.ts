@@ -13,6 +13,7 @@
  * `secretValues` so that the host can mask it before anything is logged.
  */
 import { ConfigurationError } from '../errors.js';
+import { isPlainObject } from '../json-document.js';
 import type { ResolvedFlow } from '../plan/types.js';
 import type { ConnectionConfig } from './connections.js';
 import { YamlSource } from './yaml-source.js';
@@ -87,9 +88,9 @@ export async function resolveFlexInit(flow: ResolvedFlow, environ: NodeJS.Proces
   for (const [key, value] of Object.entries(init)) {
     if (typeof value === 'string' && PLACEHOLDER.test(value)) {
       values[key] = take(key.toUpperCase(), [key]) ?? value;
-    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    } else if (isPlainObject(value)) {
       const inner: Record<string, unknown> = {};
-      for (const [innerKey, innerValue] of Object.entries(value as Record<string, unknown>)) {
+      for (const [innerKey, innerValue] of Object.entries(value)) {
         inner[innerKey] =
           typeof innerValue === 'string' && PLACEHOLDER.test(innerValue)
             ? (take(`${key}_${innerKey}`.toUpperCase(), [key, innerKey]) ?? innerValue)

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import type { ConfigurationError } from '../errors.js';
+import { isPlainObject } from '../json-document.js';
 import { unknownNameMessage } from '../suggest.js';
 import { describeValue, formatFieldPath, type FieldPath, type LocationTarget, type YamlSource } from './yaml-source.js';
 
@@ -153,6 +154,3 @@ function valueAt(root: unknown, fieldPath: FieldPath): unknown {
   return current;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../host.js';
+import { isPlainObject } from '../json-document.js';
 import type { SampleRequest } from './requests.js';
 
 export interface ProbeSettings {
@@ -131,7 +132,7 @@ function judge(request: SampleRequest, answer: Answer, maxLatencyMs: number): Sm
   } catch {
     return fail(`the answer is not JSON: ${excerpt(answer.text)}`);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(`the answer is not a JSON object of flow outputs: ${excerpt(answer.text)}`);
+  if (!isPlainObject(body)) return fail(`the answer is not a JSON object of flow outputs: ${excerpt(answer.text)}`);
   if ('error' in body) return fail(`the answer is an error: ${excerpt(answer.text)}`);
   if (latencyMs > maxLatencyMs) return fail(`answered in ${latencyMs} ms, above max-latency-ms ${maxLatencyMs}`);
   return { request: request.label, status, latencyMs, ok: true, outputs: Object.keys(body) };

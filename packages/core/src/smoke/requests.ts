@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationError, type SourceLocation } from '../errors.js';
 import { missingFileError, YamlSource } from '../config/yaml-source.js';
+import { isPlainObject } from '../json-document.js';
 
 export interface SampleRequest {
   /** How the request is named in logs and results: `request 2`, or `line 3` of a .jsonl file. */
@@ -14,9 +15,6 @@ export interface SampleRequest {
   body: Record<string, unknown>;
   location: SourceLocation;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export async function loadSampleRequests(file: string): Promise<SampleRequest[]> {
   return path.extname(file).toLowerCase() === '.jsonl' ? loadJsonLines(file) : loadJson(file);
@@ -29,7 +27,7 @@ async function loadJson(file: string): Promise<SampleRequest[]> {
   if (items.length === 0) throw source.errorAt([], 'the request file holds no requests');
   return items.map((body, index) => {
     const fieldPath = Array.isArray(value) ? [index] : [];
-    if (!isObject(body)) throw source.errorAt(fieldPath, 'a request must be a JSON object of flow inputs');
+    if (!isPlainObject(body)) throw source.errorAt(fieldPath, 'a request must be a JSON object of flow inputs');
     return { label: `request ${index + 1}`, body, location: source.locate(fieldPath) };
   });
 }
@@ -51,7 +49,7 @@ async function loadJsonLines(file: string): Promise<SampleRequest[]> {
     } catch (error) {
       throw new ConfigurationError(`not a JSON line: ${(error as Error).message}`, location);
     }
-    if (!isObject(body)) throw new ConfigurationError('a request must be a JSON object of flow inputs', location);
+    if (!isPlainObject(body)) throw new ConfigurationError('a request must be a JSON object of flow inputs', location);
     requests.push({ label: `line ${index + 1}`, body, location });
   }
   if (requests.length === 0) throw new ConfigurationError('the request file holds no requests', { file, line: 1, column: 1 });

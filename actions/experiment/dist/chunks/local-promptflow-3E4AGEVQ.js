@@ -1,6 +1,6 @@
 import { createRequire as __llmopsCreateRequire } from 'node:module';
 const require = __llmopsCreateRequire(import.meta.url);
-import{h as D,i as V,k as M,l as H,m as J,n as G}from"./chunk-6UA2QT6F.js";import{a as s,f as y}from"./chunk-XWMUVPUZ.js";import ze from"node:os";import re from"node:path";import{mkdir as $e,rm as Ie,writeFile as je}from"node:fs/promises";import O from"node:path";function E(n,e){let t=n,r=[...new Set(e)].filter(o=>o.length>=4).sort((o,i)=>i.length-o.length);for(let o of r)t=t.split(o).join("***");return t}s(E,"redactSecrets");var ae=`
+import{h as D,i as V,l as M,m as H,n as J,o as G}from"./chunk-GVVE6JUA.js";import{a as s,f as y}from"./chunk-XWMUVPUZ.js";import ze from"node:os";import re from"node:path";import{mkdir as $e,rm as Ie,writeFile as je}from"node:fs/promises";import O from"node:path";function E(n,e){let t=n,r=[...new Set(e)].filter(o=>o.length>=4).sort((o,i)=>i.length-o.length);for(let o of r)t=t.split(o).join("***");return t}s(E,"redactSecrets");var ae=`
 def create_connections(specs):
     import sys
     from promptflow.client import PFClient

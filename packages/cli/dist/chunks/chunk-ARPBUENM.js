@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+import { createRequire as __llmopsCreateRequire } from 'node:module';
+const require = __llmopsCreateRequire(import.meta.url);
+import{a}from"./chunk-WZ4HE4NS.js";import{a as s}from"./chunk-PEGRTJAV.js";import{mkdir as c,readFile as u,rename as m,rm as p,writeFile as f}from"node:fs/promises";import w from"node:path";function l(r){return typeof r=="object"&&r!==null&&!Array.isArray(r)}s(l,"isPlainObject");async function S(r,n,t){let o;try{o=await u(r,"utf8")}catch(e){let i=e.code==="ENOENT"?`not found${t?` (${t})`:""}`:`cannot be read (${e.message.split(`
+`)[0]})`;throw new a(`${n} ${i}`,{file:r})}try{return JSON.parse(o)}catch(e){throw new a(`not JSON: ${e.message.split(`
+`)[0]}`,{file:r})}}s(S,"readJsonFile");function k(r,n,t){let o=r?.schema;if(o!==t.schema)throw new a(`not a ${t.name} of schema ${t.schema} (found schema ${JSON.stringify(o)??"none"})`,{file:n});let e=t.shape.safeParse(r);if(!e.success){let i=e.error.issues[0];throw new a(`${g(i.path)}: ${i.message}`,{file:n})}return e.data}s(k,"parseTaggedDocument");function g(r){let n="";for(let t of r)typeof t=="number"?n+=`[${t}]`:n+=n===""?String(t):`.${String(t)}`;return n||"(root)"}s(g,"formatIssuePath");var h=0;async function x(r,n){await c(w.dirname(r),{recursive:!0});let t=`${r}.${process.pid}.${++h}.tmp`;try{await f(t,`${JSON.stringify(n,null,2)}
+`),await m(t,r)}catch(o){throw await p(t,{force:!0}),o}}s(x,"writeJsonDocument");export{l as a,S as b,k as c,x as d};

@@ -1,7 +1,0 @@
-#!/usr/bin/env node
-import { createRequire as __llmopsCreateRequire } from 'node:module';
-const require = __llmopsCreateRequire(import.meta.url);
-import{a}from"./chunk-WZ4HE4NS.js";import{a as s}from"./chunk-PEGRTJAV.js";import{randomBytes as m}from"node:crypto";import{mkdir as c,readFile as u,rename as p,rm as f,writeFile as g}from"node:fs/promises";import h from"node:path";async function l(t,n,r){let o;try{o=await u(t,"utf8")}catch(e){let i=e.code==="ENOENT"?`not found${r?` (${r})`:""}`:`cannot be read (${e.message.split(`
-`)[0]})`;throw new a(`${n} ${i}`,{file:t})}try{return JSON.parse(o)}catch(e){throw new a(`not JSON: ${e.message.split(`
-`)[0]}`,{file:t})}}s(l,"readJsonFile");function x(t,n,r){let o=t?.schema;if(o!==r.schema)throw new a(`not a ${r.name} of schema ${r.schema} (found schema ${JSON.stringify(o)??"none"})`,{file:n});let e=r.shape.safeParse(t);if(!e.success){let i=e.error.issues[0];throw new a(`${w(i.path)}: ${i.message}`,{file:n})}return e.data}s(x,"parseTaggedDocument");function w(t){let n="";for(let r of t)typeof r=="number"?n+=`[${r}]`:n+=n===""?String(r):`.${String(r)}`;return n||"(root)"}s(w,"formatIssuePath");async function E(t,n){await c(h.dirname(t),{recursive:!0});let r=`${t}.${m(6).toString("hex")}.tmp`;try{await g(r,`${JSON.stringify(n,null,2)}
-`),await p(r,t)}catch(o){throw await f(r,{force:!0}),o}}s(E,"writeJsonDocument");export{l as a,x as b,E as c};
